@@ -1,0 +1,43 @@
+"""Shared fixtures: the seed, and the shared corpus when it is there (skipping when not)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import corpus  # noqa: E402  (needs the path above)
+
+SEEDS = corpus.PROJECT_ROOT / "seeds"
+SEED_PATH = SEEDS / "000_6cb851ef0d431e0c.txt"
+
+
+@pytest.fixture(scope="session")
+def seed_path() -> Path:
+    return SEED_PATH
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    return SEED_PATH.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def shared_corpus() -> Path:
+    """``../shared/corpus``; tests that need it skip cleanly when it is absent."""
+    root = corpus.shared_dir()
+    if root is None:
+        pytest.skip("../shared/corpus is not present")
+    return root / "corpus"
+
+
+@pytest.fixture(scope="session")
+def pd_dev_articles() -> list[corpus.PDArticle]:
+    """People's Daily January 1998, days 1-15 (the development set)."""
+    articles = list(corpus.peoples_daily())
+    if not articles:
+        pytest.skip("../shared/corpus is not present")
+    return articles
