@@ -8,8 +8,14 @@ one ``except`` catches them all, and the matching built-in so generic handlers s
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from docexport.data import Reject
+
 __all__ = [
     "DocexportError",
+    "DocumentError",
     "InputError",
     "MissingExtraError",
     "OptionError",
@@ -40,3 +46,15 @@ class SchemaError(DocexportError, ValueError):
 
 class MissingExtraError(DocexportError, ImportError):
     """An optional dependency is missing; the message names the ``pip install`` that adds it."""
+
+
+class DocumentError(DocexportError, ValueError):
+    """A single document could not become a record (raised by ``parse()``/``parse_file()``).
+
+    ``convert()`` never raises this: there a bad document is a reject. ``reject`` carries the
+    stage, the stable reason id and the detail.
+    """
+
+    def __init__(self, reject: Reject) -> None:
+        super().__init__(f"{reject.uri}: {reject.stage}/{reject.reason}: {reject.detail}")
+        self.reject = reject
