@@ -1,0 +1,451 @@
+"""Read: paths, directories, globs and stdin → one ``Source`` (raw bytes) per input document.
+
+Everything a user can point docexport at is turned into a deterministic stream of
+:class:`~docexport.data.Source` values, and every input that cannot be read becomes a
+:class:`~docexport.data.Reject` (stage ``read``) in the same stream, at the place it would have
+been, so ``inputs = records + duplicates + rejects`` holds and nothing is skipped silently.
+
+Order: inputs in the order given; a directory is walked depth-first with each directory's
+entries sorted by name in byte order (so ``a/…`` comes before ``a-b``, as in a sorted tree
+listing). Hidden names (``.git``, ``.DS_Store``) are skipped inside directories; the ``exclude``
+paths (the output directory) are never walked. Symlinks are followed, except a symlinked
+directory that points back to one of its own ancestors, which is a ``symlink_loop`` reject.
+
+Formats, by extension after a compression suffix (``.gz``, ``.bz2``, ``.xz``, ``.zst``) is
+stripped: ``.jsonl``/``.ndjson`` → one document per line; ``.json`` → an array of objects (or one
+object), each a document; anything else → one document per file. Files are streamed: JSONL is
+read line by line through streaming decompressors, so memory holds one line, never the file.
+
+Read-stage reject reasons (stable ids): ``not_found``, ``not_a_file``, ``permission_denied``,
+``broken_symlink``, ``symlink_loop``, ``read_error``, ``truncated_compressed``,
+``invalid_json``, ``text_not_string``.
+"""
+
+from __future__ import annotations
+
+import bz2
+import errno
+import fnmatch
+import glob as globbing
+import gzip
+import hashlib
+import io
+import lzma
+import os
+import re
+import stat
+import sys
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from itertools import chain
+from typing import Any, BinaryIO
+
+import orjson
+import zstandard
+
+from docexport.data import Reject, Source
+
+__all__ = ["READ_REASONS", "TEXT_FIELDS", "iter_sources"]
+
+STAGE = "read"
+READ_REASONS: tuple[str, ...] = (
+    "broken_symlink",
+    "invalid_json",
+    "not_a_file",
+    "not_found",
+    "permission_denied",
+    "read_error",
+    "symlink_loop",
+    "text_not_string",
+    "truncated_compressed",
+)
+# JSON fields tried, in this order, for the document text when no text field is named.
+TEXT_FIELDS: tuple[str, ...] = ("text", "content", "body")
+JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+JSON_SUFFIX = ".json"
+COMPRESSION_SUFFIXES: tuple[str, ...] = (".gz", ".bz2", ".xz", ".zst")
+# A path with these characters that does not exist is a pattern the shell did not expand.
+GLOB_CHARACTERS = re.compile(r"[*?\[]")
+UTF8_BOM = b"\xef\xbb\xbf"
+# Errors the decompressors raise on corrupt (not merely truncated) data.
+CORRUPT_DATA_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    lzma.LZMAError,
+    zlib.error,
+    zstandard.ZstdError,
+)
+ZSTD_CHUNK = 1 << 17
+
+Matcher = Callable[[str, str], bool]
+
+
+def iter_sources(
+    inputs: Sequence[str | os.PathLike[str]],
+    *,
+    glob: Sequence[str] = (),
+    text_field: str | None = None,
+    exclude: Sequence[str | os.PathLike[str]] = (),
+    stdin: BinaryIO | None = None,
+) -> Iterator[Source | Reject]:
+    """Yield every document of ``inputs`` as a ``Source``, or a ``Reject`` when it cannot be read.
+
+    ``glob`` patterns select files inside directories (``fnmatch`` on the file name, or on the path
+    relative to the input directory when the pattern contains ``/``); without patterns every
+    regular file in a directory is a document, so a stray PNG becomes a decode reject rather than
+    disappearing. An input that does not exist but contains ``* ? [`` is expanded as a glob.
+    ``-`` reads ``stdin`` (default ``sys.stdin.buffer``): JSONL when its first non-blank byte is
+    ``{``, otherwise one document.
+
+    JSON records: the text is ``text_field`` or the first of ``TEXT_FIELDS`` present; the other
+    fields go to ``metadata`` as parsed. When a record has a ``title`` that its body does not
+    already start with, the text is ``title + "\\n" + body``, because downstream the first line
+    of a document is its title. ``Source.data`` is the JSONL line without its line terminator
+    (for ``.json`` arrays: the record re-serialised compactly), so ``sha256`` names the record.
+    """
+    matches = _glob_matcher(glob)
+    excluded = frozenset(os.path.realpath(path) for path in exclude)
+    reader = _Reader(matches, excluded, text_field)
+    for item in inputs:
+        name = os.fspath(item)
+        if name == "-":
+            yield from reader.stdin(stdin if stdin is not None else sys.stdin.buffer)
+        elif os.path.lexists(name) or not GLOB_CHARACTERS.search(name):
+            yield from reader.path(name)
+        else:
+            found = sorted(globbing.glob(name, recursive=True))
+            if not found:
+                yield _reject(name, "not_found", f"No file matches the pattern {name}; check it.")
+            for path in found:
+                yield from reader.path(path)
+
+
+def _glob_matcher(patterns: Sequence[str]) -> Matcher | None:
+    """One compiled test for all ``--glob`` patterns (case-sensitive, the same on every OS)."""
+    if not patterns:
+        return None
+    by_name = [re.compile(fnmatch.translate(p)) for p in patterns if "/" not in p]
+    by_path = [re.compile(fnmatch.translate(p)) for p in patterns if "/" in p]
+
+    def matches(name: str, relative: str) -> bool:
+        return any(p.match(name) for p in by_name) or any(p.match(relative) for p in by_path)
+
+    return matches
+
+
+def _reject(
+    uri: str, reason: str, detail: str, line: int | None = None, data: bytes | None = None
+) -> Reject:
+    sha256 = hashlib.sha256(data).hexdigest() if data is not None else None
+    return Reject(uri=uri, stage=STAGE, reason=reason, detail=detail, line=line, sha256=sha256)
+
+
+def _os_reject(path: str, exc: OSError) -> Reject:
+    """Name what went wrong with a path in the user's terms, and what to do about it."""
+    if exc.errno == errno.ELOOP:
+        return _reject(path, "symlink_loop", f"{path} is a symlink loop; fix or remove the link.")
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        if os.path.islink(path):
+            target = os.readlink(path)
+            detail = f"{path} is a symlink to {target}, which does not exist; fix or remove it."
+            return _reject(path, "broken_symlink", detail)
+        return _reject(path, "not_found", f"{path} does not exist; check the path.")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        detail = f"{path} cannot be read (permission denied); grant read access or exclude it."
+        return _reject(path, "permission_denied", detail)
+    return _reject(path, "read_error", f"{path} could not be read ({exc.strerror or exc}).")
+
+
+class _Reader:
+    """The options of one ``iter_sources`` call, shared by the walk and the format readers."""
+
+    def __init__(self, matches: Matcher | None, excluded: frozenset[str], field: str | None):
+        self.matches = matches
+        self.excluded = excluded
+        self.field = field
+
+    # -- paths and directories -------------------------------------------------------------
+
+    def path(self, path: str) -> Iterator[Source | Reject]:
+        """An input named by the user: a file is read whatever its name, a directory walked."""
+        try:
+            info = os.stat(path)
+        except OSError as exc:
+            yield _os_reject(path, exc)
+            return
+        if stat.S_ISDIR(info.st_mode):
+            if os.path.realpath(path) not in self.excluded:
+                yield from self.walk(path, "", frozenset({(info.st_dev, info.st_ino)}))
+        elif stat.S_ISREG(info.st_mode):
+            yield from self.file(path)
+        else:
+            yield _not_a_file(path, info.st_mode)
+
+    def walk(
+        self, directory: str, relative: str, ancestors: frozenset[tuple[int, int]]
+    ) -> Iterator[Source | Reject]:
+        """Walk one directory in sorted order; ``ancestors`` are the (device, inode) of the
+        directories above, which is how a symlink back up the tree is recognised."""
+        try:
+            with os.scandir(directory) as scan:
+                names = sorted((entry.name for entry in scan), key=os.fsencode)
+        except OSError as exc:
+            yield _os_reject(directory, exc)
+            return
+        for name in names:
+            if name.startswith("."):
+                continue
+            path = os.path.join(directory, name)
+            rel = f"{relative}/{name}" if relative else name
+            try:
+                info = os.stat(path)
+            except OSError as exc:
+                if self.matches is None or self.matches(name, rel):
+                    yield _os_reject(path, exc)
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                key = (info.st_dev, info.st_ino)
+                if key in ancestors:
+                    detail = f"{path} links back to a directory above it; it was not followed."
+                    yield _reject(path, "symlink_loop", detail)
+                elif os.path.realpath(path) not in self.excluded:
+                    yield from self.walk(path, rel, ancestors | {key})
+            elif self.matches is not None and not self.matches(name, rel):
+                continue
+            elif stat.S_ISREG(info.st_mode):
+                yield from self.file(path)
+            else:
+                yield _not_a_file(path, info.st_mode)
+
+    # -- files ---------------------------------------------------------------------------------
+
+    def file(self, path: str) -> Iterator[Source | Reject]:
+        """Read one regular file in the format its extension names."""
+        compression, inner = _split_compression(path)
+        suffix = os.path.splitext(inner)[1].lower()
+        if suffix in JSONL_SUFFIXES:
+            yield from self.jsonl_file(path, compression)
+            return
+        try:
+            with _open(path, compression) as handle:
+                data = handle.read()
+        except EOFError:
+            detail = (
+                f"{path} ends in the middle of its compressed data; re-download or recompress it."
+            )
+            yield _reject(path, "truncated_compressed", detail)
+            return
+        except CORRUPT_DATA_ERRORS as exc:
+            yield _read_failure(path, exc)
+            return
+        if suffix == JSON_SUFFIX:
+            yield from self.json_array(path, data)
+        else:
+            yield Source(uri=path, data=data)
+
+    def jsonl_file(self, path: str, compression: str | None) -> Iterator[Source | Reject]:
+        """One document per line, streamed; a truncated compressed file keeps the lines before
+        the break and ends with one reject that names the line where it broke."""
+        number = 0
+        try:
+            with _open(path, compression) as handle:
+                for number, raw in enumerate(handle, start=1):
+                    record = self.jsonl_line(path, number, raw)
+                    if record is not None:
+                        yield record
+        except EOFError:
+            detail = (
+                f"{path} ends in the middle of its compressed data at line {number + 1}; the "
+                f"{number} lines before were read, re-download or recompress it for the rest."
+            )
+            yield _reject(path, "truncated_compressed", detail, line=number + 1)
+        except CORRUPT_DATA_ERRORS as exc:
+            yield _read_failure(path, exc, line=number + 1 if number else None)
+
+    def stdin(self, stream: BinaryIO) -> Iterator[Source | Reject]:
+        """``-``: JSONL when the first non-blank byte is ``{``, else one document."""
+        head: list[bytes] = []
+        try:
+            for raw in stream:
+                head.append(raw)
+                if raw.strip():
+                    break
+            if b"".join(head).removeprefix(UTF8_BOM).lstrip().startswith(b"{"):
+                for number, raw in enumerate(chain(head, stream), start=1):
+                    record = self.jsonl_line("-", number, raw)
+                    if record is not None:
+                        yield record
+            else:
+                yield Source(uri="-", data=b"".join(head) + stream.read())
+        except OSError as exc:
+            yield _read_failure("-", exc)
+
+    # -- JSON records ----------------------------------------------------------------------
+
+    def jsonl_line(self, uri: str, number: int, raw: bytes) -> Source | Reject | None:
+        """One JSONL line → a Source, a Reject, or ``None`` for a blank line (not a document)."""
+        data = raw.removesuffix(b"\n").removesuffix(b"\r")
+        if number == 1:
+            data = data.removeprefix(UTF8_BOM)
+        if not data.strip():
+            return None
+        try:
+            record = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            detail = f"Line {number} of {uri} is not valid JSON ({exc}); fix or remove the line."
+            return _reject(uri, "invalid_json", detail, line=number, data=data)
+        return self.record(uri, number, data, record)
+
+    def json_array(self, path: str, data: bytes) -> Iterator[Source | Reject]:
+        """A ``.json`` file: an array of records (``line`` = 1-based index) or a single record."""
+        try:
+            parsed = orjson.loads(data.removeprefix(UTF8_BOM))
+        except orjson.JSONDecodeError as exc:
+            detail = (
+                f"{path} is not valid JSON ({exc}); fix it, or name it .txt to read it as text."
+            )
+            yield _reject(path, "invalid_json", detail, data=data)
+            return
+        for index, record in enumerate(parsed if isinstance(parsed, list) else [parsed], start=1):
+            yield self.record(path, index, orjson.dumps(record), record)
+
+    def record(self, uri: str, number: int, data: bytes, record: Any) -> Source | Reject:
+        """A parsed JSON record → a Source with its text field and the rest as metadata."""
+        if not isinstance(record, dict):
+            detail = (
+                f"Record {number} of {uri} is a JSON {_json_kind(record)}, not an object; each "
+                "record must be an object with a text field."
+            )
+            return _reject(uri, "invalid_json", detail, line=number, data=data)
+        field = self.field or next((name for name in TEXT_FIELDS if name in record), None)
+        if field is None or field not in record:
+            looked = self.field or ", ".join(TEXT_FIELDS)
+            detail = (
+                f"Record {number} of {uri} has no text field (looked for {looked}); "
+                "name the field with --text-field."
+            )
+            return _reject(uri, "text_not_string", detail, line=number, data=data)
+        body = record[field]
+        if not isinstance(body, str):
+            detail = (
+                f"Field '{field}' of record {number} in {uri} is a JSON {_json_kind(body)}, not a "
+                "string; fix the record or name another field with --text-field."
+            )
+            return _reject(uri, "text_not_string", detail, line=number, data=data)
+        metadata = {key: value for key, value in record.items() if key != field}
+        return Source(
+            uri=uri,
+            data=data,
+            line=number,
+            text=_with_title(metadata, body),
+            encoding="utf-8",
+            metadata=metadata,
+        )
+
+
+def _with_title(metadata: Mapping[str, Any], body: str) -> str:
+    """Put a record's ``title`` on the first line unless the body already starts with it.
+
+    >>> _with_title({"title": "标题"}, "正文。")
+    '标题\\n正文。'
+    >>> _with_title({"title": "标题"}, "标题\\n正文。")
+    '标题\\n正文。'
+    """
+    title = metadata.get("title")
+    if not isinstance(title, str) or not title.strip():
+        return body
+    title = title.strip()
+    return body if body.lstrip().startswith(title) else f"{title}\n{body}"
+
+
+def _json_kind(value: Any) -> str:
+    kinds = {type(None): "null", bool: "boolean", int: "number", float: "number", list: "array"}
+    return kinds.get(type(value), "string" if isinstance(value, str) else "object")
+
+
+def _not_a_file(path: str, mode: int) -> Reject:
+    kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    detail = f"{path} is {kind}, not a regular file; save its content to a file first."
+    return _reject(path, "not_a_file", detail)
+
+
+def _read_failure(path: str, exc: Exception, line: int | None = None) -> Reject:
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return _os_reject(path, exc)
+    where = f" at line {line}" if line else ""
+    detail = f"{path} could not be read{where} ({exc}); check that the file is not corrupt."
+    return _reject(path, "read_error", detail, line=line)
+
+
+def _split_compression(path: str) -> tuple[str | None, str]:
+    """``("x.jsonl.gz")`` → ``(".gz", "x.jsonl")``; no compression → ``(None, path)``."""
+    lower = path.lower()
+    for suffix in COMPRESSION_SUFFIXES:
+        if lower.endswith(suffix):
+            return suffix, path[: -len(suffix)]
+    return None, path
+
+
+@contextmanager
+def _open(path: str, compression: str | None) -> Iterator[BinaryIO]:
+    """Open ``path`` for streaming reads, decompressing on the fly; closes everything it opened.
+
+    The stdlib readers raise ``EOFError`` on a truncated stream; zstandard's stream reader just
+    stops, so ``.zst`` goes through :class:`_ZstdReader`, which raises ``EOFError`` too.
+    """
+    with open(path, "rb") as raw:
+        if compression is None:
+            yield raw
+            return
+        reader: Any
+        if compression == ".gz":
+            reader = gzip.GzipFile(fileobj=raw, mode="rb")
+        elif compression == ".bz2":
+            reader = bz2.BZ2File(raw, mode="rb")
+        elif compression == ".xz":
+            reader = lzma.LZMAFile(raw, mode="rb")  # noqa: SIM115 (closed by the with below)
+        else:
+            reader = io.BufferedReader(_ZstdReader(raw))
+        with reader:
+            yield reader
+
+
+class _ZstdReader(io.RawIOBase):
+    """A raw zstd stream over a file: concatenated frames, and ``EOFError`` when the file ends
+    inside a frame (the same signal gzip, bz2 and lzma give for a truncated file)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        super().__init__()
+        self._raw = raw
+        self._context = zstandard.ZstdDecompressor()
+        self._frame = self._context.decompressobj()
+        self._in_frame = False
+        self._pending = b""
+        self._offset = 0  # how much of _pending was already handed out
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        while self._offset == len(self._pending):
+            chunk = self._raw.read(ZSTD_CHUNK)
+            if not chunk:
+                if self._in_frame:
+                    raise EOFError("zstd stream ended in the middle of a frame")
+                return 0
+            self._pending = b"".join(self._decompress(chunk))
+            self._offset = 0
+        size = min(len(view), len(self._pending) - self._offset)
+        view[:size] = self._pending[self._offset : self._offset + size]
+        self._offset += size
+        return size
+
+    def _decompress(self, chunk: bytes) -> Iterable[bytes]:
+        while chunk:
+            yield self._frame.decompress(chunk)
+            self._in_frame = not self._frame.eof
+            if self._in_frame:
+                return
+            chunk = self._frame.unused_data
+            self._frame = self._context.decompressobj()
