@@ -1,0 +1,166 @@
+"""Repair damaged Chinese news text: ``normalise(text) -> NormaliseResult``.
+
+The passes, in the order they run (``PASSES``), and why in that order:
+
+1. ``clean_up_text`` — BOM, zero-width and control characters, CRLF, trailing spaces, blank-line
+   runs, NFC. First, so every later regex sees one form of each character (a tone mark typed
+   as a combining accent becomes the precomposed letter the pinyin pattern knows).
+2. ``fold_fullwidth_alnum`` — １９９８ -> 1998. Before punctuation work, so ``１,２００`` is seen
+   as the number context it is and its comma stays ASCII.
+3. ``recover_lost_characters`` — ``日?(bào)`` -> 日报. Before pinyin stripping, which would
+   otherwise throw the reading away.
+4. ``strip_pinyin`` — ``精準(zhǔn)`` -> 精準. Before widening (its brackets would turn into
+   （zhǔn）) and before script conversion (OpenCC converts by phrase, and an annotation inside a
+   word breaks the phrase match).
+
+   Then GBK mojibake spans are found (``mojibake.find_mojibake``): they are reported and kept
+   out of the remaining passes, which would otherwise widen their ``?`` and convert their
+   characters, and so destroy the bytes a later repair needs.
+5. ``collapse_spurious_commas`` — ``会议,,传达`` -> ``会议,传达``. Before widening, which would
+   otherwise turn the spurious comma into a full-width one.
+6. ``widen_cjk_punctuation`` — ``会议,传达`` -> ``会议，传达``.
+7. ``convert_script`` — OpenCC t2s (default), s2t, or nothing with ``script="keep"``. Last, so
+   recovered characters are converted too and conversion sees whole words.
+
+Every pass is a pure total ``str -> str`` function in ``passes`` (``convert_script`` is
+``script.to_simplified`` or ``script.to_traditional``); each has a keyword switch of the same
+name. Clean simplified text goes through unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+
+from docexport.data import REPAIR_KEYS, NormaliseResult, RepairSpan
+from docexport.errors import OptionError
+from docexport.normalise import passes
+from docexport.normalise.mojibake import find_mojibake
+from docexport.normalise.script import (
+    HAN,
+    count_changed,
+    detect_script,
+    to_simplified,
+    to_traditional,
+)
+
+__all__ = ["PASSES", "SCRIPTS", "detect_script", "normalise"]
+
+PASSES: tuple[str, ...] = (
+    "clean_up_text",
+    "fold_fullwidth_alnum",
+    "recover_lost_characters",
+    "strip_pinyin",
+    "collapse_spurious_commas",
+    "widen_cjk_punctuation",
+    "convert_script",
+)
+
+# Output scripts: the converter and the script tag each gives.
+SCRIPTS = ("simplified", "traditional", "keep")
+
+# The REPAIR_KEYS counter each pass feeds.
+COUNTER = {
+    "clean_up_text": "cleanup",
+    "fold_fullwidth_alnum": "fullwidth_folded",
+    "recover_lost_characters": "lost_recovered",
+    "strip_pinyin": "pinyin_removed",
+    "collapse_spurious_commas": "commas_collapsed",
+    "widen_cjk_punctuation": "punctuation_widened",
+}
+# The passes that run on the text between mojibake spans, never inside them.
+AFTER_MOJIBAKE = ("collapse_spurious_commas", "widen_cjk_punctuation")
+
+# A lost character left in the output: "?" or U+FFFD with a Han character on either side.
+LOST_RE = re.compile(f"(?<=[{HAN}])[?\ufffd]|[?\ufffd](?=[{HAN}])|\ufffd")
+
+
+def _check_options(script: str, switches: dict[str, bool]) -> None:
+    if script not in SCRIPTS:
+        raise OptionError(f"script must be one of {', '.join(SCRIPTS)}; got {script!r}")
+    unknown = sorted(set(switches) - set(PASSES))
+    if unknown:
+        raise OptionError(
+            f"unknown normalise switch {', '.join(unknown)}; the passes are {', '.join(PASSES)}"
+        )
+
+
+def normalise(text: str, *, script: str = "simplified", **switches: bool) -> NormaliseResult:
+    """Repair ``text`` and log what was repaired.
+
+    ``script`` is the output script: ``simplified`` (default), ``traditional`` or ``keep``. Every
+    name in ``PASSES`` is a switch: ``normalise(text, strip_pinyin=False)`` skips that pass.
+    Never raises on any ``str``; raises ``OptionError`` only for a bad option.
+
+    >>> result = normalise("瀘州日?qǐng)?(bào)記者,,精準(zhǔn)防控")
+    >>> result.text, result.repairs["pinyin_removed"], result.script_detected
+    ('泸州日报记者，精准防控', 1, 'Hant')
+    """
+    _check_options(script, switches)
+    enabled = {name: bool(switches.get(name, True)) for name in PASSES}
+    repairs = dict.fromkeys(REPAIR_KEYS, 0)
+    spans: list[RepairSpan] = []
+
+    for name in ("clean_up_text", "fold_fullwidth_alnum", "recover_lost_characters"):
+        if enabled[name]:
+            text, repairs[COUNTER[name]] = passes.COUNTED[name](text)
+    if enabled["strip_pinyin"]:
+        text, repairs["pinyin_removed"] = passes.COUNTED["strip_pinyin"](text)
+
+    detected = detect_script(text)
+    mojibake = find_mojibake(text)
+    repairs["mojibake_found"] = len(mojibake)
+
+    # Run the remaining passes on the stretches between mojibake spans only.
+    pieces: list[str] = []
+    cursor = 0
+    for start, end in [*mojibake, (len(text), len(text))]:
+        piece = text[cursor:start]
+        for name in AFTER_MOJIBAKE:
+            if enabled[name]:
+                piece, count = passes.COUNTED[name](piece)
+                repairs[COUNTER[name]] += count
+        if enabled["convert_script"] and script != "keep":
+            converted = to_simplified(piece) if script == "simplified" else to_traditional(piece)
+            repairs["characters_converted"] += count_changed(piece, converted)
+            piece = converted
+        pieces.append(piece)
+        if start < end:
+            position = sum(map(len, pieces))
+            spans.append(
+                RepairSpan(
+                    "mojibake_found",
+                    text[start:end],
+                    text[start:end],
+                    position,
+                    position + end - start,
+                )
+            )
+            pieces.append(text[start:end])
+        cursor = end
+    text = "".join(pieces)
+
+    lost = [match.start() for match in LOST_RE.finditer(text)]
+    inside = [(span.start or 0, span.end or 0) for span in spans]
+    lost = [at for at in lost if not any(a <= at < b for a, b in inside)]
+    repairs["replacement_characters"] = len(lost)
+    spans.extend(
+        RepairSpan("replacement_characters", text[at], text[at], at, at + 1) for at in lost
+    )
+
+    flags = []
+    if mojibake:
+        flags.append("mojibake")
+    if lost:
+        flags.append("lost_characters")
+    if not enabled["convert_script"] or script == "keep":
+        output = detected
+    else:
+        output = "none" if detected == "none" else ("Hans" if script == "simplified" else "Hant")
+    return NormaliseResult(
+        text=text,
+        repairs=repairs,
+        script_detected=detected,
+        script_output=output,
+        flags=tuple(flags),
+        spans=tuple(sorted(spans, key=lambda span: span.start or 0)),
+    )

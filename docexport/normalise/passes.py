@@ -1,0 +1,356 @@
+"""The repair passes: each a pure, total ``str -> str`` function, plus a counting twin.
+
+Every public pass has a ``*_counted`` twin returning ``(text, edits)`` so ``normalise()`` can log
+how much each pass changed without diffing texts. Regexes and tables are compiled once, here.
+The order they run in, and why, is documented in ``docexport/normalise/__init__.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+from docexport.normalise.lexicon import word_frequency
+from docexport.normalise.pinyin import chars_with_reading, is_syllable
+from docexport.normalise.script import HAN, to_simplified, to_traditional
+
+__all__ = [
+    "clean_up_text",
+    "collapse_spurious_commas",
+    "fold_fullwidth_alnum",
+    "recover_lost_characters",
+    "strip_pinyin",
+    "widen_cjk_punctuation",
+]
+
+Counted = tuple[str, int]
+
+# CJK punctuation and full-width forms: 、。〈〉《》「」【】 and ，：；？！（）…
+CJK_PUNCT = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
+# What may stand left of an ASCII mark that is really a Chinese one: Han, CJK punctuation, a
+# closing quote, an ellipsis or dash. Opening quotes belong on the right only, so the comma in
+# `“We will,”` (Latin, then a closing quote) stays ASCII.
+CTX_LEFT = f"{HAN}{CJK_PUNCT}”’…—"
+CTX_RIGHT = f"{HAN}{CJK_PUNCT}“‘…—"
+# Letters pinyin is written with (tone marks and ü included); the syllable check comes after.
+PINYIN_LETTERS = "a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
+# The lost-character marks: an ASCII question mark or U+FFFD left by a failed decode.
+LOST = "?\ufffd"
+
+# ---- clean_up_text -------------------------------------------------------------------------
+# Line endings of Windows and old Mac files.
+CR_RE = re.compile(r"\r\n?")
+# BOM/ZWNBSP, zero-width space/joiners, word joiner, soft hyphen, and control characters other
+# than tab and newline (C0, DEL, C1): invisible, and they break segmentation and matching.
+INVISIBLE_RE = re.compile("[\ufeff\u200b-\u200d\u2060\u00ad\x00-\x08\x0b-\x1f\x7f-\x9f]+")
+# Lone surrogates (from a bad decode with surrogateescape) cannot be written as UTF-8.
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
+# Spaces, tabs and ideographic spaces at the end of a line.
+TRAILING_RE = re.compile("[ \t\u3000]+(?=\n|$)")
+# More than one blank line in a row.
+BLANK_RUN_RE = re.compile(r"\n{3,}")
+
+
+def clean_up_text_counted(text: str) -> Counted:
+    edits = 0
+    if "\r" in text:
+        text, n = CR_RE.subn("\n", text)
+        edits += n
+    text, n = INVISIBLE_RE.subn("", text)
+    edits += n
+    text, n = SURROGATE_RE.subn("\ufffd", text)
+    edits += n
+    text, n = TRAILING_RE.subn("", text)
+    edits += n
+    text, n = BLANK_RUN_RE.subn("\n\n", text)
+    edits += n
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+        edits += 1
+    return text, edits
+
+
+def clean_up_text(text: str) -> str:
+    """Remove what files and scrapers add around the text: BOMs, zero-width and control
+    characters, CRLF/CR line ends, trailing spaces, runs of blank lines; then NFC, so a tone mark
+    typed as a combining accent (``u`` + U+030C) matches its precomposed form in later passes.
+
+    >>> clean_up_text("\\ufeff标题  \\r\\n\\r\\n\\r\\n正\\u200b文\\x07")
+    '标题\\n\\n正文'
+    """
+    return clean_up_text_counted(text)[0]
+
+
+# ---- fold_fullwidth_alnum ------------------------------------------------------------------
+# Full-width digits and Latin letters (０-９, Ａ-Ｚ, ａ-ｚ) only: never CJK punctuation.
+FULLWIDTH_ALNUM_RE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+FULLWIDTH_ALNUM = {code: code - 0xFEE0 for code in range(0xFF10, 0xFF5B) if chr(code).isalnum()}
+
+
+def fold_fullwidth_alnum_counted(text: str) -> Counted:
+    edits = len(FULLWIDTH_ALNUM_RE.findall(text))
+    return (text.translate(FULLWIDTH_ALNUM), edits) if edits else (text, 0)
+
+
+def fold_fullwidth_alnum(text: str) -> str:
+    """Fold full-width ASCII letters and digits to ASCII, leaving CJK punctuation alone.
+
+    GB2312-era typesetting (People's Daily 1998 writes ``１９９８年``) used full-width forms for
+    digits and letters; search, dedup and number parsing expect ASCII. Unlike NFKC or ftfy's
+    width fix, ``，。：（）`` stay full-width: they are the correct Chinese punctuation.
+
+    >>> fold_fullwidth_alnum("１９９８年，ＷＨＯ（世卫）")
+    '1998年，WHO（世卫）'
+    """
+    return fold_fullwidth_alnum_counted(text)[0]
+
+
+# ---- recover_lost_characters ---------------------------------------------------------------
+# A lost character that kept its reading: "?(bào)", or "?bào)" when the "?" also ate the
+# opening bracket. Bracket-less pieces before it ("?qǐng)" in 日?qǐng)?bào)) are the shattered
+# rest of the same damaged span and go with it. A lone bracket-less "?zhǔn)" is not enough to
+# name a character (it is garbage next to mojibake in the seed): strip_pinyin handles it.
+GARBAGE = f"[{LOST}][{PINYIN_LETTERS}]{{1,6}}[)）]"
+LOST_READING_RE = re.compile(
+    f"(?:{GARBAGE})*[{LOST}][(（]([{PINYIN_LETTERS}]{{1,6}})[)）]"
+    f"|(?:{GARBAGE})+[{LOST}]([{PINYIN_LETTERS}]{{1,6}})[)）]"
+)
+# Any pinyin annotation, removed from the context windows before looking words up.
+ANNOTATION_RE = re.compile(f"[(（][{PINYIN_LETTERS}]{{1,6}}[)）]")
+# Characters of context on each side that a dictionary word may span.
+CONTEXT = 3
+
+
+def _context(text: str, start: int, end: int) -> tuple[str, str]:
+    """Up to CONTEXT Han characters left and right of text[start:end], annotations removed."""
+    left = ANNOTATION_RE.sub("", text[max(0, start - 8 * CONTEXT) : start])
+    right = ANNOTATION_RE.sub("", text[end : end + 8 * CONTEXT])
+    left = re.split(f"[^{HAN}]", left)[-1][-CONTEXT:]
+    right = re.split(f"[^{HAN}]", right)[0][:CONTEXT]
+    return to_simplified(left), to_simplified(right)
+
+
+def _best_fit(left: str, right: str, reading: str) -> str | None:
+    """The character read ``reading`` that makes the most frequent dictionary word in context."""
+    best, best_score = None, 0
+    for char in dict.fromkeys(to_simplified(c) for c in chars_with_reading(reading)):
+        window = left + char + right
+        at = len(left)
+        score = 0
+        for size in range(2, CONTEXT + 2):
+            for begin in range(max(0, at - size + 1), min(at, len(window) - size) + 1):
+                score = max(score, word_frequency(window[begin : begin + size]))
+        if score > best_score:
+            best, best_score = char, score
+    return best
+
+
+def recover_lost_characters_counted(text: str) -> Counted:
+    if ")" not in text and "）" not in text:
+        return text, 0
+    recovered = 0
+
+    def repair(match: re.Match[str]) -> str:
+        nonlocal recovered
+        reading = match.group(1) or match.group(2)
+        if not is_syllable(reading):
+            return match.group(0)
+        raw_left = text[max(0, match.start() - 8 * CONTEXT) : match.start()]
+        left, right = _context(text, match.start(), match.end())
+        char = _best_fit(left, right, reading)
+        if char is None:
+            return f"?({reading})"
+        recovered += 1
+        # Keep the script of the surroundings: traditional context gets a traditional character.
+        return to_traditional(char) if to_simplified(raw_left) != raw_left else char
+
+    text = LOST_READING_RE.sub(repair, text)
+    return text, recovered
+
+
+def recover_lost_characters(text: str) -> str:
+    """Put back a character lost in a bad re-encode when its pinyin annotation survived.
+
+    Sites that annotate characters with pinyin and then mangle the encoding leave ``日?(bào)``:
+    the character is gone but its reading is known. The character with that reading that forms
+    the most frequent jieba dictionary word with its neighbours is put back; when no dictionary
+    word fits, the ``?`` stays (and is counted as lost later).
+
+    >>> recover_lost_characters("瀘州日?qǐng)?(bào)記者")
+    '瀘州日報記者'
+    >>> recover_lost_characters("日?(xyz)")
+    '日?(xyz)'
+    """
+    return recover_lost_characters_counted(text)[0]
+
+
+# ---- strip_pinyin --------------------------------------------------------------------------
+# One or more bracketed lower-case runs glued to a Han character, a lost-character mark or a
+# Latin letter (精準(zhǔn), 鏈?(liàn), and m(xù) where mojibake ate the character before it);
+# each is checked against the syllable inventory before removal. After a Latin letter only
+# tone-marked readings count: "word(de)" may be English, "m(xù)" cannot.
+PINYIN_RE = re.compile(
+    f"(?<=[{HAN}{LOST}a-zA-Z])(?:[(（][{PINYIN_LETTERS}]{{1,6}}[)）])+"
+    # The garbage of a damaged span that lost its opening bracket: 鏈?zhǔn) keeps only the "?".
+    f"|(?<=[{LOST}])[{PINYIN_LETTERS}]{{1,6}}[)）]"
+)
+# One bracketed run inside a PINYIN_RE match.
+BRACKETED_RE = re.compile(f"[(（]([{PINYIN_LETTERS}]{{1,6}})[)）]")
+# Tone-marked letters: what makes a reading unmistakable after a Latin letter.
+TONED_RE = re.compile("[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ]")
+
+
+def _is_reading(word: str, after_latin: bool) -> bool:
+    return is_syllable(word) and (not after_latin or TONED_RE.search(word) is not None)
+
+
+def strip_pinyin_counted(text: str) -> Counted:
+    if ")" not in text and "）" not in text:
+        return text, 0
+    removed = 0
+
+    def strip(match: re.Match[str]) -> str:
+        nonlocal removed
+        found = match.group(0)
+        if found[0] not in "(（":
+            if is_syllable(found[:-1]):
+                removed += 1
+                return ""
+            return found
+        after_latin = text[match.start() - 1].isascii()
+        kept = found
+        for part in BRACKETED_RE.finditer(found):
+            if not _is_reading(part.group(1), after_latin):
+                break
+            removed += 1
+            kept = found[part.end() :]
+        return kept
+
+    return PINYIN_RE.sub(strip, text), removed
+
+
+def strip_pinyin(text: str) -> str:
+    """Remove inline pinyin annotations glued to Han characters.
+
+    Some sites "help" readers by printing the reading after characters; after a scrape the
+    reading ends up inline (``精準(zhǔn)防控``). Only syllables of the pinyin inventory glued to a
+    Han character (or to the ``?`` of a damaged span) go; real parentheticals stay.
+
+    >>> strip_pinyin("精準(zhǔn)防控 打贏(yíng)")
+    '精準防控 打贏'
+    >>> strip_pinyin("世卫组织(WHO)(2021)条款(a) the (de) word(de) 部门（单位）")
+    '世卫组织(WHO)(2021)条款(a) the (de) word(de) 部门（单位）'
+    >>> strip_pinyin("冷鏈?zhǔn)称")
+    '冷鏈?称'
+    """
+    return strip_pinyin_counted(text)[0]
+
+
+# ---- collapse_spurious_commas --------------------------------------------------------------
+# ASCII commas right after CJK text and right before another mark: the scraper inserted a comma
+# before every punctuation mark it met (会议,,传达  党中央,、国务院  工作,。  等情况,;).
+SPURIOUS_COMMA_RE = re.compile(f"(?<=[{CTX_LEFT}]),+(?=[,，、。;；])")
+
+
+def collapse_spurious_commas_counted(text: str) -> Counted:
+    if "," not in text:
+        return text, 0
+    removed = 0
+
+    def drop(match: re.Match[str]) -> str:
+        nonlocal removed
+        removed += len(match.group(0))
+        return ""
+
+    return SPURIOUS_COMMA_RE.sub(drop, text), removed
+
+
+def collapse_spurious_commas(text: str) -> str:
+    """Drop the spurious ASCII comma a broken converter put before punctuation in CJK text.
+
+    >>> collapse_spurious_commas("会议,,传达党中央,、国务院工作,。")
+    '会议,传达党中央、国务院工作。'
+    >>> collapse_spurious_commas("1,,2 and a,,b")
+    '1,,2 and a,,b'
+    """
+    return collapse_spurious_commas_counted(text)[0]
+
+
+# ---- widen_cjk_punctuation -----------------------------------------------------------------
+WIDE = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
+# An ASCII mark with CJK text on at least one side. Latin, number and URL context (3.5, 1,200,
+# 10:30, http://a.b/c?d=1, e.g.,) has ASCII on both sides and is never matched.
+NARROW_MARK_RE = re.compile(f"(?<=[{CTX_LEFT}])[,:;?!]|[,:;?!](?=[{CTX_RIGHT}])")
+# An ASCII pair of brackets around text that contains Han: （单位） lost its width; (WHO),
+# (2021) and (a) carry no Han and may well be ASCII on purpose.
+NARROW_PARENS_RE = re.compile(f"\\(([^()\\n]*[{HAN}][^()\\n]*)\\)")
+# A "?" between two Han characters is a lost character unless the clause asks something.
+HAN_CHAR_RE = re.compile(f"[{HAN}]")
+QUESTION_WORDS_RE = re.compile(
+    "什么|什麼|吗|嗎|呢|吧|么|麼|如何|怎|为何|為何|是否|多少|哪|谁|誰|几|幾|难道|難道|岂|豈"
+    "|究竟|到底|还是|還是|能否|可否|有没有|有沒有|是不是|何"
+)
+# The clause a question mark may close starts after one of these.
+SENTENCE_END_RE = re.compile("[。！？!?\n]")
+QUESTION_LOOKBACK = 60
+
+
+def _is_question(text: str, at: int) -> bool:
+    """Whether the ``?`` at ``text[at]`` closes a question (it follows a question word)."""
+    clause = text[max(0, at - QUESTION_LOOKBACK) : at]
+    clause = SENTENCE_END_RE.split(clause)[-1]
+    return QUESTION_WORDS_RE.search(clause) is not None
+
+
+def widen_cjk_punctuation_counted(text: str) -> Counted:
+    widened = 0
+
+    def widen(match: re.Match[str]) -> str:
+        nonlocal widened
+        mark = match.group(0)
+        at = match.start()
+        if (
+            mark == "?"
+            and at > 0
+            and HAN_CHAR_RE.match(text, at - 1)
+            and HAN_CHAR_RE.match(text, at + 1)
+            and not _is_question(text, at)
+        ):
+            return mark
+        widened += 1
+        return WIDE[mark]
+
+    # Widening one mark can give its neighbour CJK context (a,：中): repeat until nothing moves.
+    while True:
+        before = widened
+        text = NARROW_MARK_RE.sub(widen, text)
+        if widened == before:
+            break
+    text, n = NARROW_PARENS_RE.subn(r"（\1）", text)
+    return text, widened + 2 * n
+
+
+def widen_cjk_punctuation(text: str) -> str:
+    """Make ASCII ``, : ; ? ! ( )`` full-width where they punctuate Chinese text (GB/T 15834).
+
+    Scrapers and old converters fold Chinese punctuation to ASCII (``会议,传达``); in Latin,
+    number and URL context the ASCII mark is right and stays. A ``?`` between two Han characters
+    is taken for a lost character unless its clause holds a question word.
+
+    >>> widen_cjk_punctuation("杨林兴:精准防控,市级部门(单位)要落实;是吗?对!")
+    '杨林兴：精准防控，市级部门（单位）要落实；是吗？对！'
+    >>> widen_cjk_punctuation("1,200亿元 10:30 http://a.b/c?d=1 e.g., (WHO) 日?报")
+    '1,200亿元 10:30 http://a.b/c?d=1 e.g., (WHO) 日?报'
+    """
+    return widen_cjk_punctuation_counted(text)[0]
+
+
+COUNTED: dict[str, Callable[[str], Counted]] = {
+    "clean_up_text": clean_up_text_counted,
+    "fold_fullwidth_alnum": fold_fullwidth_alnum_counted,
+    "recover_lost_characters": recover_lost_characters_counted,
+    "strip_pinyin": strip_pinyin_counted,
+    "collapse_spurious_commas": collapse_spurious_commas_counted,
+    "widen_cjk_punctuation": widen_cjk_punctuation_counted,
+}

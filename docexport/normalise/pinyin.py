@@ -1,0 +1,113 @@
+"""The pinyin syllable inventory, and character readings for recovering lost characters.
+
+Damaged news sites glue a pinyin reading after characters (``精準(zhǔn)``). To strip those
+annotations without touching real parentheticals we must know what a pinyin syllable is: a
+bracketed run of Latin letters is removed only when it is one syllable of the inventory below.
+The inventory is the standard Mandarin one (plus the few interjection syllables dictionaries
+carry); tone marks are folded away before the lookup, ``ü`` is kept (``lü`` and ``lu`` differ).
+
+Readings of characters (``bào`` -> 报, 豹, 抱…) come from pypinyin's character table, loaded only
+when a document actually carries a lost character (``日?(bào)``), then cached for the process.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+__all__ = ["SYLLABLES", "chars_with_reading", "fold_tones", "is_syllable"]
+
+# Every toneless Mandarin syllable, one initial group per line. Single vowels (a, e, o) are left
+# out on purpose: toneless "(a)" is far more often a list marker than a reading; they still count
+# when tone-marked (see is_syllable).
+SYLLABLE_TABLE = """
+    ai an ang ao ei en eng er ou
+    ba bai ban bang bao bei ben beng bi bian biao bie bin bing bo bu
+    pa pai pan pang pao pei pen peng pi pian piao pie pin ping po pou pu
+    ma mai man mang mao me mei men meng mi mian miao mie min ming miu mo mou mu
+    fa fan fang fei fen feng fo fou fu
+    da dai dan dang dao de dei den deng di dia dian diao die ding diu dong dou du duan dui dun duo
+    ta tai tan tang tao te teng ti tian tiao tie ting tong tou tu tuan tui tun tuo
+    na nai nan nang nao ne nei nen neng ni nian niang niao nie nin ning niu nong nou nu nuan nuo
+    nü nüe
+    la lai lan lang lao le lei leng li lia lian liang liao lie lin ling liu lo long lou lu luan
+    lun luo lü lüe
+    ga gai gan gang gao ge gei gen geng gong gou gu gua guai guan guang gui gun guo
+    ka kai kan kang kao ke kei ken keng kong kou ku kua kuai kuan kuang kui kun kuo
+    ha hai han hang hao he hei hen heng hong hou hu hua huai huan huang hui hun huo
+    ji jia jian jiang jiao jie jin jing jiong jiu ju juan jue jun
+    qi qia qian qiang qiao qie qin qing qiong qiu qu quan que qun
+    xi xia xian xiang xiao xie xin xing xiong xiu xu xuan xue xun
+    zha zhai zhan zhang zhao zhe zhei zhen zheng zhi zhong zhou zhu zhua zhuai zhuan zhuang zhui
+    zhun zhuo
+    cha chai chan chang chao che chen cheng chi chong chou chu chua chuai chuan chuang chui chun
+    chuo
+    sha shai shan shang shao she shei shen sheng shi shou shu shua shuai shuan shuang shui shun
+    shuo
+    ran rang rao re ren reng ri rong rou ru rua ruan rui run ruo
+    za zai zan zang zao ze zei zen zeng zi zong zou zu zuan zui zun zuo
+    ca cai can cang cao ce cen ceng ci cong cou cu cuan cui cun cuo
+    sa sai san sang sao se sen seng si song sou su suan sui sun suo
+    ya yan yang yao ye yi yin ying yo yong you yu yuan yue yun
+    wa wai wan wang wei wen weng wo wu
+"""
+SYLLABLES: frozenset[str] = frozenset(SYLLABLE_TABLE.split())
+
+# Tone-marked vowels folded to their base letter (ü keeps its dots: it is a different vowel).
+TONE_FOLD = str.maketrans(
+    "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ",
+    "aaaaeeeeiiiioooouuuuüüüünnnm",
+)
+# The tone-marked letters, for telling a toned single vowel ("(à)") from a list marker ("(a)").
+TONED_LETTERS = frozenset("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ")
+# Toned single-vowel syllables (啊 à, 哦 ó, 呃 è) and the nasal interjections (嗯 ńg, 呣 ḿ).
+TONED_ONLY = frozenset({"a", "e", "o", "ê", "n", "ng", "m", "hm", "hng"})
+
+
+def fold_tones(syllable: str) -> str:
+    """The toneless form of a syllable, ``v`` read as ``ü`` (a common ASCII spelling).
+
+    >>> fold_tones("zhǔn"), fold_tones("lǜ"), fold_tones("lv")
+    ('zhun', 'lü', 'lü')
+    """
+    return syllable.translate(TONE_FOLD).replace("v", "ü")
+
+
+def is_syllable(word: str) -> bool:
+    """Whether ``word`` (lower case, tone marks allowed) is one Mandarin syllable.
+
+    Toneless single vowels are refused so ``(a)`` list markers survive.
+
+    >>> [is_syllable(word) for word in ("zhǔn", "de", "WHO", "a", "à")]
+    [True, True, False, False, True]
+    """
+    base = fold_tones(word)
+    if base in SYLLABLES:
+        return True
+    return base in TONED_ONLY and any(char in TONED_LETTERS for char in word)
+
+
+@lru_cache(maxsize=1)
+def _reading_index() -> dict[str, tuple[str, ...]]:
+    """Reading (toned, and toneless) -> characters with that reading, from pypinyin's table."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    index: dict[str, list[str]] = {}
+    for code, readings in pinyin_dict.items():
+        char = chr(code)
+        for reading in readings.split(","):
+            index.setdefault(reading, []).append(char)
+            toneless = fold_tones(reading)
+            if toneless != reading:
+                index.setdefault(toneless, []).append(char)
+    return {reading: tuple(dict.fromkeys(chars)) for reading, chars in index.items()}
+
+
+def chars_with_reading(reading: str) -> tuple[str, ...]:
+    """Every character that can be read ``reading`` (toned or toneless), in table order.
+
+    >>> "报" in chars_with_reading("bào"), "报" in chars_with_reading("bao")
+    (True, True)
+    >>> chars_with_reading("xyz")
+    ()
+    """
+    return _reading_index().get(reading.replace("v", "ü"), ())
