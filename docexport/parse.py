@@ -3,10 +3,10 @@
 Chinese news text has a stable shape: a title line, sometimes a deck (subtitle) line or two, a
 body whose first paragraph opens with a dateline (``11月5日下午，…``, ``新华社北京1月15日电``),
 and credits wherever the outlet puts them: a last line ``泸州日报记者 朱虹``, a parenthesis after
-the dateline ``（记者 张三 通讯员 李四）``, an editor line ``（责任编辑：某某）``. Each field has its
-own ``extract_<field>`` function; inside one, strategies run from the most to the least reliable
-and the first hit wins. Everything is regular expressions compiled once at import, so parsing
-costs a few microseconds per line.
+the dateline ``（记者 张三 通讯员 李四）``, an editor line ``（责任编辑：某某）``. Each
+field has its own ``extract_<field>`` function; inside one, strategies run from the most to
+the least reliable and the first hit wins. Everything is regular expressions compiled once at
+import, so parsing costs a few microseconds per line.
 
 The input is already normalised (full-width CJK punctuation, ``\\n`` line breaks) and may be
 simplified or traditional, so every keyword has both spellings.
@@ -48,7 +48,8 @@ ROLE_SEP = r"[\s\u3000：:／/]*"
 # Where a name ends: a separator, a closing bracket, 报道/摄 glued on, or the end.
 NAME_END = (
     r"(?=[\s\u3000、，,）)／/]|报道|報導|报导|報道|摄|攝|$"  # separators, 报道/摄, the end
-    r"|(?:本报|本報|新华社|新華社|中新社)[\u4e00-\u9fff]{0,6}?(?:记者|記者|通讯员|通訊員))"  # next credit
+    # or the next credit glued on: 李争艳本报记者…
+    r"|(?:本报|本報|新华社|新華社|中新社)[\u4e00-\u9fff]{0,6}?(?:记者|記者|通讯员|通訊員))"
 )
 # A personal name: 2-6 Han characters (or a transliteration with ·), never a role word,
 # as short as the NAME_END lookahead allows so `何加正报道` gives 何加正.
@@ -101,7 +102,8 @@ BRACKET_CREDIT = re.compile(
     rf"(?P<credit>{SEGMENT_UNNAMED}(?:[\s\u3000、，,]*{SEGMENT_UNNAMED})*)"  # the credits
     r"[）)]"  # the closing bracket
 )
-# Credits glued after a dateline and closed by 报道 and a colon: `…讯新华社记者陈雁、本报记者何加正报道：`.
+# Credits glued after a dateline and closed by 报道 and a colon:
+# `…讯新华社记者陈雁、本报记者何加正报道：`.
 REPORTED_CREDIT = re.compile(
     r"^[\s\u3000]*"  # spaces after the dateline
     rf"(?P<credit>{SEGMENT_UNNAMED}(?:[\s\u3000、，,]*{SEGMENT_UNNAMED})*?)"  # the credits
@@ -118,13 +120,15 @@ MONTH = r"(?P<month>\d{1,2}|十[一二]?|[一二三四五六七八九])月"
 DAY = r"(?P<day>\d{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])日"
 # Parts of the day, longest first so 下午 does not stop at 下.
 TIME_OF_DAY = (
-    r"(?P<time>上午|下午|中午|晚上|晚间|晚間|傍晚|凌晨|清晨|早上|早晨|夜间|夜間|深夜|午间|午間|晚|早|夜)"
+    r"(?P<time>上午|下午|中午|晚上|晚间|晚間|傍晚|凌晨|清晨|早上|早晨"
+    r"|夜间|夜間|深夜|午间|午間|晚|早|夜)"
 )
 DATE = rf"(?:{YEAR})?{MONTH}{DAY}{TIME_OF_DAY}?"
 # A wire or paper dateline: 新华社北京1月15日电, 本报北京1月15日讯, 本报讯 is excluded (no date).
 WIRE_DATELINE = re.compile(
     r"^[\s\u3000]*"  # leading spaces
-    r"(?P<outlet>本报|本報|本刊|新华社|新華社|中新社|中新网|中新網|新华网|新華網|人民网|人民網"  # known
+    r"(?P<outlet>本报|本報|本刊|新华社|新華社|中新社|中新网|中新網"  # known outlets
+    r"|新华网|新華網|人民网|人民網"
     rf"|[{HAN}]{{2,10}}?(?:日报|日報|晚报|晚報|早报|早報|社|报|報|网|網|台|臺))"  # or any outlet
     rf"(?P<place>[{HAN}]{{1,8}}?)?"  # where it was filed, if said
     rf"{DATE}"  # the date
@@ -183,7 +187,7 @@ def _layout(lines: Sequence[str]) -> _Layout:
     last = len(lines) - 1
     credit = tuple(
         index > 0
-        and (is_credit_line(line) or (index in (1, last) and 0 < index and _is_name_line(line)))
+        and (is_credit_line(line) or (index in (1, last) and index > 0 and _is_name_line(line)))
         for index, line in enumerate(lines)
     )
     body_left = [index for index in range(1, len(lines)) if not credit[index]]
@@ -302,7 +306,7 @@ def _credits(text: str) -> tuple[str | None, list[Author]]:
 
 def _byline_from_lines(lines: Sequence[str], layout: _Layout) -> Byline | None:
     """Strategy 1: lines that are nothing but credits, wherever they are after the title."""
-    found = [line for line, credit in zip(lines, layout.credit) if credit]
+    found = [line for line, credit in zip(lines, layout.credit, strict=False) if credit]
     if not found:
         return None
     outlet: str | None = None
@@ -387,7 +391,11 @@ def _paragraphs(lines: Sequence[str], layout: _Layout) -> tuple[str, ...]:
     if layout.headless:
         return (lines[0],)
     start = 1 + layout.deck
-    return tuple(line for line, credit in zip(lines[start:], layout.credit[start:]) if not credit)
+    return tuple(
+        line
+        for line, credit in zip(lines[start:], layout.credit[start:], strict=False)
+        if not credit
+    )
 
 
 def _number(text: str) -> int:
@@ -406,8 +414,9 @@ def extract_dateline(paragraph: str | None, *, year: int | None = None) -> Datel
     The year comes from the text, else from ``year`` (the caller's knowledge of the source);
     it is never guessed, and ``date`` is set only when the year is known.
 
-    >>> extract_dateline("11月5日下午，市委召开会议。")
-    Dateline(raw='11月5日下午', year=None, month=11, day=5, date=None, time_of_day='下午', place=None)
+    >>> dateline = extract_dateline("11月5日下午，市委召开会议。")
+    >>> dateline.raw, dateline.year, dateline.month, dateline.day, dateline.time_of_day
+    ('11月5日下午', None, 11, 5, '下午')
     >>> extract_dateline("新华社北京1月15日电 今天…", year=1998).date
     '1998-01-15'
     >>> extract_dateline("会议于11月5日召开。") is None

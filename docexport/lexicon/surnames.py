@@ -32,10 +32,43 @@ SURNAMES: frozenset[str] = frozenset(_SIMPLIFIED + _TRADITIONAL)
 
 # Two-character surnames; a name that opens with one of these may be four characters long.
 COMPOUND_SURNAMES: frozenset[str] = frozenset(
-    (
-        "欧阳 歐陽 司马 司馬 诸葛 諸葛 上官 东方 東方 皇甫 尉迟 尉遲 公孙 公孫 慕容 令狐 夏侯 "
-        "司徒 端木 澹台 长孙 長孫 宇文 轩辕 軒轅 独孤 獨孤 西门 西門 南宫 南宮 呼延 万俟 闻人 聞人"
-    ).split()
+    [
+        "欧阳",
+        "歐陽",
+        "司马",
+        "司馬",
+        "诸葛",
+        "諸葛",
+        "上官",
+        "东方",
+        "東方",
+        "皇甫",
+        "尉迟",
+        "尉遲",
+        "公孙",
+        "公孫",
+        "慕容",
+        "令狐",
+        "夏侯",
+        "司徒",
+        "端木",
+        "澹台",
+        "长孙",
+        "長孫",
+        "宇文",
+        "轩辕",
+        "軒轅",
+        "独孤",
+        "獨孤",
+        "西门",
+        "西門",
+        "南宫",
+        "南宮",
+        "呼延",
+        "万俟",
+        "闻人",
+        "聞人",
+    ]
 )
 
 

@@ -1,0 +1,232 @@
+"""The news parser: every convention of issue #3 §1 as a table of short hand-written cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from docexport.data import Article, Author, Byline, Dateline, Failure
+from docexport.parse import (
+    extract_byline,
+    extract_dateline,
+    extract_paragraphs,
+    extract_subtitle,
+    extract_title,
+    is_credit_line,
+    parse_article,
+)
+
+# A hand-made simplified, repaired excerpt of seeds/000_6cb851ef0d431e0c.txt.
+SEED_CLEAN = "\n".join(
+    [
+        "杨林兴：精准防控严防死守 坚决打赢疫情防控阻击战攻坚战持久战",
+        "市委应对新冠肺炎疫情工作领导小组召开会议 余先河主持 鞠丽出席",
+        "11月5日下午，市委应对新冠肺炎疫情工作领导小组召开会议，传达党中央、国务院和省委、"
+        "省政府近期疫情防控有关会议精神，安排部署泸州市下一阶段疫情防控工作。市委书记、领导小组"
+        "组长杨林兴出席会议并讲话。市委副书记、市长、领导小组组长余先河主持会议，市委副书记、"
+        "领导小组副组长鞠丽出席会议。",
+        "要及时发布涉疫相关信息，主动回应群众关切。广大党员要发挥先锋模范作用，引导广大市民、"
+        "群众严格遵守疫情防控规定。对落实防控要求不严格的单位和个人要依纪依规严肃处理。",
+        "相关市领导等参加会议。",
+        "泸州日报记者 朱虹",
+    ]
+)
+
+
+def test_seed_parses_as_issue_3_expects() -> None:
+    article = parse_article(SEED_CLEAN)
+    assert isinstance(article, Article)
+    assert article.title == "杨林兴：精准防控严防死守 坚决打赢疫情防控阻击战攻坚战持久战"
+    assert article.subtitle == "市委应对新冠肺炎疫情工作领导小组召开会议 余先河主持 鞠丽出席"
+    assert article.dateline == Dateline(raw="11月5日下午", month=11, day=5, time_of_day="下午")
+    assert article.byline == Byline(
+        raw="泸州日报记者 朱虹", outlet="泸州日报", authors=(Author("朱虹", "记者"),)
+    )
+    assert len(article.paragraphs) == 3
+    assert article.paragraphs[-1] == "相关市领导等参加会议。"
+    assert article.lines == tuple(SEED_CLEAN.split("\n"))
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "year", "expected"),
+    [
+        ("11月5日下午，市委召开会议。", None, Dateline("11月5日下午", None, 11, 5, None, "下午")),
+        (
+            "本报北京1月15日讯 今天，会议开幕。",
+            None,
+            Dateline("本报北京1月15日讯", None, 1, 15, None, None, "北京"),
+        ),
+        (
+            "新华社北京1月15日电 今天。",
+            1998,
+            Dateline("新华社北京1月15日电", 1998, 1, 15, "1998-01-15", None, "北京"),
+        ),
+        (
+            "新华社华盛顿十二月三十一日电 今天。",
+            None,
+            Dateline("新华社华盛顿十二月三十一日电", None, 12, 31, None, None, "华盛顿"),
+        ),
+        ("1998年1月15日，大会开幕。", None, Dateline("1998年1月15日", 1998, 1, 15, "1998-01-15")),
+        (
+            "（一九九七年十二月三十一日）",
+            None,
+            Dateline("（一九九七年十二月三十一日）", 1997, 12, 31, "1997-12-31"),
+        ),
+        # The text's own year wins over the year passed in.
+        (
+            "2020年2月3日晚，会议。",
+            1998,
+            Dateline("2020年2月3日晚", 2020, 2, 3, "2020-02-03", "晚"),
+        ),
+        # A year passed in that makes no real date gives no ISO date, never an invented one.
+        ("2月30日上午，开会。", 1998, Dateline("2月30日上午", 1998, 2, 30, None, "上午")),
+    ],
+)
+def test_datelines(paragraph: str, year: int | None, expected: Dateline) -> None:
+    assert extract_dateline(paragraph, year=year) == expected
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "会议于11月5日下午召开。",  # a date inside the sentence is no dateline
+        "1997年，是中国发展历史上非常重要的一年。",  # a year alone is no date
+        "13月5日，不存在的日子。",  # no such month
+        "本报讯 今天，会议开幕。",  # a paper's dateline without a date
+        "",
+    ],
+)
+def test_no_dateline(paragraph: str) -> None:
+    assert extract_dateline(paragraph, year=1998) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "outlet", "authors"),
+    [
+        ("泸州日报记者 朱虹", "泸州日报", (("朱虹", "记者"),)),
+        ("本报记者 张三 李四", None, (("张三", "记者"), ("李四", "记者"))),
+        ("（记者 张三 通讯员 李四）", None, (("张三", "记者"), ("李四", "通讯员"))),
+        ("新华社记者 王言彬、韩振军", "新华社", (("王言彬", "记者"), ("韩振军", "记者"))),
+        ("（责任编辑：王小明）", None, (("王小明", "责任编辑"),)),
+        ("来源：新华社", "新华社", ()),
+        ("编辑 刘芳", None, (("刘芳", "编辑"),)),
+        ("摄影 陈东", None, (("陈东", "摄影"),)),
+        ("（新华社记者樊如钧摄）", "新华社", (("樊如钧", "记者"),)),
+        ("文/张三 图/李四", None, (("张三", "文"), ("李四", "图"))),
+        ("記者吳銘峯／台北報導", None, (("吳銘峯", "記者"),)),
+        ("（責任編輯：陳大文）", None, (("陳大文", "責任編輯"),)),
+        ("本报驻美国记者李云飞", None, (("李云飞", "记者"),)),
+    ],
+)
+def test_credit_lines(line: str, outlet: str | None, authors: tuple[tuple[str, str], ...]) -> None:
+    assert is_credit_line(line)
+    byline = extract_byline(["标题", "正文第一段。", line])
+    assert byline is not None
+    assert byline.raw == line
+    assert byline.outlet == outlet
+    assert byline.authors == tuple(Author(name, role) for name, role in authors)
+    assert extract_paragraphs(["标题", "正文第一段。", line]) == ("正文第一段。",)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "记者从市政府获悉，全市经济运行平稳。",  # body text that mentions a reporter
+        "张三说，他当了十年记者。",  # body text that opens with a name
+        "摄影 展览开幕",  # a role word followed by a non-name
+        "编辑部的同志们辛苦了",  # a role word starting a longer word
+        "记者节",
+        "市委书记杨林兴出席会议并讲话。",
+    ],
+)
+def test_body_lines_are_not_credits(line: str) -> None:
+    assert not is_credit_line(line)
+    assert extract_paragraphs(["标题", line]) == (line,)
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "outlet", "authors"),
+    [
+        (
+            "新华社北京1月15日电（记者 张三 通讯员 李四）今天，会议开幕。",
+            None,
+            (("张三", "记者"), ("李四", "通讯员")),
+        ),
+        (
+            "本报北京12月31日讯新华社记者陈雁、本报记者何加正报道：今晚举行音乐会。",
+            "新华社",
+            (("陈雁", "记者"), ("何加正", "记者")),
+        ),
+        ("本报讯（记者 王五）昨天，大桥通车。", None, (("王五", "记者"),)),
+        ("記者吳銘峯／台北報導網拍女模小琳日前遭尾隨。", None, (("吳銘峯", "記者"),)),
+        ("深圳一家公司推出新产品。（唐纯）", None, (("唐纯", None),)),
+    ],
+)
+def test_credits_inside_the_body(
+    paragraph: str, outlet: str | None, authors: tuple[tuple[str, str | None], ...]
+) -> None:
+    article = parse_article(f"标题\n{paragraph}")
+    assert isinstance(article, Article)
+    assert article.byline is not None
+    assert article.byline.outlet == outlet
+    assert article.byline.authors == tuple(Author(name, role) for name, role in authors)
+    assert article.paragraphs == (paragraph,)  # a credit inside a paragraph keeps it a paragraph
+
+
+def test_no_byline_in_plain_body() -> None:
+    article = parse_article("标题\n记者从市政府获悉，全市经济运行平稳。\n张三说，他很高兴。")
+    assert isinstance(article, Article)
+    assert article.byline is None
+
+
+@pytest.mark.parametrize(
+    ("lines", "subtitle"),
+    [
+        (["标题", "副题一行 没有句号", "正文。"], "副题一行 没有句号"),
+        (["标题", "引语一", "引语二", "正文。"], "引语一\n引语二"),
+        (["标题", "正文第一句。", "正文第二句。"], None),  # sentences are body
+        (["标题", "短短一行"], None),  # the only line after the title is the body
+        (["标题", "11月5日下午", "正文。"], None),  # a dateline is not a deck
+        (["标题", "同胞们、朋友们：", "正文。"], None),  # ends like a sentence
+        (["标题", "本报记者 张三", "正文。"], None),  # a credit is not a deck
+    ],
+)
+def test_subtitles(lines: list[str], subtitle: str | None) -> None:
+    assert extract_subtitle(lines) == subtitle
+
+
+def test_title_is_first_non_empty_line() -> None:
+    article = parse_article("\n\n  北京举行新年音乐会  \n\n今晚，音乐会举行。\n")
+    assert isinstance(article, Article)
+    assert article.title == extract_title(["北京举行新年音乐会"]) == "北京举行新年音乐会"
+    assert article.lines == ("北京举行新年音乐会", "今晚，音乐会举行。")
+
+
+def test_one_paragraph_brief_has_no_title_but_a_body() -> None:
+    brief = "本报讯截至1997年底，新疆航空公司已安全飞行42年无事故，创造了全国安全飞行的先进纪录。"
+    article = parse_article(brief * 2)
+    assert isinstance(article, Article)
+    assert article.title == ""
+    assert article.paragraphs == (brief * 2,)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "empty"),
+        (" \n\u3000\n", "empty"),
+        ("只有标题", "no_body"),
+        ("标题\n本报记者 张三\n（责任编辑：李四）", "no_body"),
+    ],
+)
+def test_failures(text: str, reason: str) -> None:
+    result = parse_article(text)
+    assert isinstance(result, Failure)
+    assert result.reason == reason
+    assert result.detail
+
+
+def test_year_option_fills_the_date_only() -> None:
+    article = parse_article("标题\n11月5日下午，开会。", year=2021)
+    assert isinstance(article, Article)
+    assert article.dateline is not None
+    assert (article.dateline.year, article.dateline.date) == (2021, "2021-11-05")
