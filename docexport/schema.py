@@ -100,7 +100,7 @@ def _arrow_type(node: dict[str, Any], where: str) -> pa.DataType:
     if json_type in _ARROW_SCALARS:
         return _ARROW_SCALARS[json_type]
     if json_type == "array":
-        return pa.list_(_arrow_field("item", node.get("items", {}), f"{where}[]"))
+        return pa.list_(_arrow_field("element", node.get("items", {}), f"{where}[]"))
     if json_type == "object":
         properties = node.get("properties")
         if not properties:
@@ -126,10 +126,11 @@ def arrow_schema() -> pa.Schema:
     """The Parquet/Arrow schema, derived by walking the JSON Schema in property order.
 
     string -> ``string``, integer -> ``int64``, number -> ``float64``, boolean -> ``bool``,
-    array -> ``list``, object -> ``struct``; a field is nullable exactly when its JSON type lists
-    ``null``. ``pa.Table.from_pylist(records, schema=arrow_schema())`` turns records into a table
-    whose ``to_pylist()`` gives the records back unchanged. The schema metadata names the record
-    schema's ``$id`` and version so a Parquet file says which contract it follows.
+    array -> ``list`` (items named ``element``, as Parquet names them, so a schema read back from
+    a file equals this one), object -> ``struct``; a field is nullable exactly when its JSON type
+    lists ``null``. ``pa.Table.from_pylist(records, schema=arrow_schema())`` turns records into
+    a table whose ``to_pylist()`` gives the records back unchanged. The schema metadata names the
+    record schema's ``$id`` and version so a Parquet file says which contract it follows.
     """
     schema = load_schema()
     fields = [_arrow_field(name, node, f"$.{name}") for name, node in schema["properties"].items()]
