@@ -39,6 +39,8 @@ from docexport.normalise.script import (
     HAN,
     count_changed,
     detect_script,
+    detect_with,
+    simplified_with,
     to_simplified,
     to_traditional,
 )
@@ -71,7 +73,7 @@ COUNTER = {
 AFTER_MOJIBAKE = ("collapse_spurious_commas", "widen_cjk_punctuation")
 
 # A lost character left in the output: "?" or U+FFFD with a Han character on either side.
-LOST_RE = re.compile(f"(?<=[{HAN}])[?\ufffd]|[?\ufffd](?=[{HAN}])|\ufffd")
+LOST_RE = re.compile(f"\ufffd|\\?(?:(?<=[{HAN}].)|(?=[{HAN}]))")
 
 
 def _check_options(script: str, switches: dict[str, bool]) -> None:
@@ -106,42 +108,52 @@ def normalise(text: str, *, script: str = "simplified", **switches: bool) -> Nor
     if enabled["strip_pinyin"]:
         text, repairs["pinyin_removed"] = passes.COUNTED["strip_pinyin"](text)
 
-    detected = detect_script(text)
+    simplified = to_simplified(text)
+    detected = detect_with(text, simplified)
     mojibake = find_mojibake(text)
     repairs["mojibake_found"] = len(mojibake)
+    convert = enabled["convert_script"] and script != "keep"
 
     # Run the remaining passes on the stretches between mojibake spans only.
     pieces: list[str] = []
     cursor = 0
     for start, end in [*mojibake, (len(text), len(text))]:
         piece = text[cursor:start]
+        touched = False
         for name in AFTER_MOJIBAKE:
             if enabled[name]:
                 piece, count = passes.COUNTED[name](piece)
                 repairs[COUNTER[name]] += count
-        if enabled["convert_script"] and script != "keep":
-            converted = to_simplified(piece) if script == "simplified" else to_traditional(piece)
+                touched = touched or count > 0
+        if convert:
+            if script == "traditional":
+                converted = to_traditional(piece)
+            else:
+                whole = not mojibake and not touched
+                converted = simplified_with(
+                    piece, simplified if whole else to_simplified(piece), detected
+                )
             repairs["characters_converted"] += count_changed(piece, converted)
             piece = converted
         pieces.append(piece)
         if start < end:
             position = sum(map(len, pieces))
+            found = text[start:end]
             spans.append(
-                RepairSpan(
-                    "mojibake_found",
-                    text[start:end],
-                    text[start:end],
-                    position,
-                    position + end - start,
-                )
+                RepairSpan("mojibake_found", found, found, position, position + end - start)
             )
-            pieces.append(text[start:end])
+            pieces.append(found)
         cursor = end
     text = "".join(pieces)
 
-    lost = [match.start() for match in LOST_RE.finditer(text)]
-    inside = [(span.start or 0, span.end or 0) for span in spans]
-    lost = [at for at in lost if not any(a <= at < b for a, b in inside)]
+    lost = []
+    if "?" in text or "\ufffd" in text:
+        inside = [(span.start or 0, span.end or 0) for span in spans]
+        lost = [
+            match.start()
+            for match in LOST_RE.finditer(text)
+            if not any(a <= match.start() < b for a, b in inside)
+        ]
     repairs["replacement_characters"] = len(lost)
     spans.extend(
         RepairSpan("replacement_characters", text[at], text[at], at, at + 1) for at in lost

@@ -72,6 +72,7 @@ def fold_tones(syllable: str) -> str:
     return syllable.translate(TONE_FOLD).replace("v", "ü")
 
 
+@lru_cache(maxsize=4096)
 def is_syllable(word: str) -> bool:
     """Whether ``word`` (lower case, tone marks allowed) is one Mandarin syllable.
 

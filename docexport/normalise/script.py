@@ -13,20 +13,34 @@ import re
 
 import opencc
 
-__all__ = ["HAN", "count_changed", "detect_script", "to_simplified", "to_traditional"]
+__all__ = [
+    "HAN",
+    "convert_script",
+    "count_changed",
+    "detect_script",
+    "detect_with",
+    "simplified_with",
+    "to_simplified",
+    "to_traditional",
+]
 
 # Han ideographs: CJK Extension A, the URO, compatibility ideographs and the supplementary planes.
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 HAN_RE = re.compile(f"[{HAN}]")
+HAN_RUN_RE = re.compile(f"[{HAN}]+")
 # What OpenCC's C++ core cannot take: NUL ends its C string, lone surrogates are not UTF-8.
 UNSAFE_RE = re.compile("[\x00\ud800-\udfff]+")
 
 T2S = opencc.OpenCC("t2s")
 S2T = opencc.OpenCC("s2t")
 
-# Below this share of the other script's characters a text still counts as one script: a few
-# shared-form characters (后, 里, 干) convert either way and must not make news "mixed".
+# Below this share of the other script's characters a text still counts as one script.
 MIXED_SHARE = 0.1
+# The character set of simplified Chinese: a character GB2312 has is a legitimate simplified
+# character even when OpenCC's t2s would change it (萧乾 is a name, not 萧干; 藉以 is standard).
+SIMPLIFIED_CHARSET = "gb2312"
+# Big5 has no simplified-only characters (报, 泸); counting what it cannot encode estimates them.
+TRADITIONAL_CHARSET = "big5"
 
 
 def _convert(converter: opencc.OpenCC, text: str) -> str:
@@ -71,27 +85,72 @@ def count_changed(before: str, after: str) -> int:
     return sum(map(operator.ne, before, after)) + abs(len(before) - len(after))
 
 
+def _count_unencodable(text: str, charset: str) -> int:
+    """How many characters of ``text`` ``charset`` lacks (one C-speed encode, no Python loop)."""
+    return text.encode(charset, errors="replace").count(b"?") - text.count("?")
+
+
+def detect_with(text: str, simplified: str) -> str:
+    """``detect_script`` when ``to_simplified(text)`` is already known (saves one conversion)."""
+    if HAN_RE.search(text) is None:
+        return "none"
+    if simplified == text:
+        return "Hans"
+    # Traditional-only characters: changed by t2s and missing from the simplified charset.
+    changed = "".join(old for old, new in zip(text, simplified, strict=False) if old != new)
+    traditional = _count_unencodable(changed, SIMPLIFIED_CHARSET)
+    if traditional == 0:
+        return "Hans"
+    han = "".join(HAN_RUN_RE.findall(text))
+    simplified_only = _count_unencodable(han, TRADITIONAL_CHARSET)
+    if simplified_only == 0:
+        return "Hant"
+    if simplified_only < MIXED_SHARE * traditional:
+        return "Hant"
+    if traditional < MIXED_SHARE * simplified_only:
+        return "Hans"
+    return "mixed"
+
+
 def detect_script(text: str) -> str:
     """``Hans``, ``Hant``, ``mixed`` or ``none`` (no Han character at all).
 
-    A character counts as traditional when ``t2s`` changes it and as simplified when ``s2t``
-    does; text with only shared forms (中国) is ``Hans``, the default script of news.
+    A character counts as traditional when ``t2s`` changes it and as simplified-only when Big5
+    cannot encode it; text with only shared forms (中国) is ``Hans``, the default script of news.
+    A few traditional forms in a simplified text (萧乾 is also a simplified name) leave it ``Hans``.
 
     >>> detect_script("泸州日报"), detect_script("瀘州日報"), detect_script("泸州日報")
     ('Hans', 'Hant', 'mixed')
-    >>> detect_script("WHO 2021"), detect_script("中国")
-    ('none', 'Hans')
+    >>> detect_script("WHO 2021"), detect_script("中国"), detect_script("作家萧乾的新作发表了")
+    ('none', 'Hans', 'Hans')
     """
-    if HAN_RE.search(text) is None:
-        return "none"
-    traditional = count_changed(text, to_simplified(text))
-    simplified = count_changed(text, to_traditional(text))
-    if traditional == 0:
-        return "Hans"
-    if simplified == 0:
-        return "Hant"
-    if simplified < MIXED_SHARE * traditional:
-        return "Hant"
-    if traditional < MIXED_SHARE * simplified:
-        return "Hans"
-    return "mixed"
+    return detect_with(text, to_simplified(text))
+
+
+def convert_script(text: str, script: str = "simplified") -> str:
+    """Convert ``text`` to ``script`` (``simplified``, ``traditional`` or ``keep``).
+
+    Text that is already simplified keeps every GB2312 character: only characters outside the
+    simplified character set are converted, so names like 萧乾 and words like 藉以 survive.
+
+    >>> convert_script("作家萧乾说：这里发生的变化让人们觉得应该继续学习，這")
+    '作家萧乾说：这里发生的变化让人们觉得应该继续学习，这'
+    >>> convert_script("瀘州日報"), convert_script("泸州日报", "traditional")
+    ('泸州日报', '瀘州日報')
+    """
+    if script == "keep":
+        return text
+    if script == "traditional":
+        return to_traditional(text)
+    simplified = to_simplified(text)
+    return simplified_with(text, simplified, detect_with(text, simplified))
+
+
+def simplified_with(text: str, simplified: str, detected: str) -> str:
+    """Choose between ``text`` and its t2s ``simplified`` form, per ``detected`` script."""
+    if detected != "Hans" or simplified == text or len(simplified) != len(text):
+        return simplified
+    return "".join(
+        new if new == old or _count_unencodable(old, SIMPLIFIED_CHARSET) else old
+        for old, new in zip(text, simplified, strict=True)
+    )
