@@ -23,6 +23,7 @@ from docexport.data import (
     Source,
 )
 from docexport.record import (
+    DAMAGE_KEYS,
     QUALITY_FLAGS,
     SHORT_BODY_CHARACTERS,
     build_record,
@@ -374,6 +375,14 @@ def test_normalise_flags_and_own_flags_merge_in_schema_order_without_repeats() -
 def test_an_unknown_normalise_flag_is_kept_for_the_validator_to_report() -> None:
     normalised = dataclasses.replace(seed_parts()["normalised"], flags=("brand_new",))
     assert seed_record(normalised=normalised)["quality"]["flags"][-1] == "brand_new"
+
+
+def test_the_schema_names_exactly_the_repairs_that_count_as_damage() -> None:
+    description = load_schema()["properties"]["quality"]["properties"][
+        "damage_per_1000_characters"
+    ]["description"]
+    assert set(DAMAGE_KEYS) < set(REPAIR_KEYS)
+    assert " + ".join(DAMAGE_KEYS) in description
 
 
 def test_low_han_ratio_flag_and_ratio() -> None:
