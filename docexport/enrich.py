@@ -156,6 +156,9 @@ PLACE_TAGS = frozenset({"ns"})
 ORGANIZATION_TAGS = frozenset({"nt"})
 # Han characters, for telling words from punctuation and numbers.
 HAN_RE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff·]+$")
+# Numbers and Latin words outside jieba's dictionary, tagged m and eng as rjieba does.
+ASCII_NUMBER_RE = re.compile(r"^[0-9.]+$")
+ASCII_WORD_RE = re.compile(r"^[A-Za-z0-9]+$")
 # Tags of tokens that can never be a given name glued to a surname.
 NOT_GIVEN_NAME_TAGS = frozenset({"x", "m", "q", "p", "c", "u", "uj", "ul", "f", "r", "d", "t"})
 
@@ -319,13 +322,27 @@ def _tagger(engine: str, words: tuple[UserWord, ...]) -> Tagger:
     if not words:
         postokenizer = jieba.posseg.dt
     else:
-        tokenizer = jieba.Tokenizer()
+        postokenizer = jieba.posseg.POSTokenizer(jieba.Tokenizer())
         for word, freq, tag in words:
-            tokenizer.add_word(word, freq, tag)
-        postokenizer = jieba.posseg.POSTokenizer(tokenizer)
+            postokenizer.tokenizer.add_word(word, freq, tag)
+    postokenizer.tokenizer.check_initialized()
+    postokenizer.makesure_userdict_loaded()  # moves the user words' tags into its table
+    tags = postokenizer.word_tag_tab
+
+    @functools.lru_cache(maxsize=65536)
+    def tag_unknown(word: str) -> str:
+        """A word outside the dictionary, as posseg's HMM tags it when alone."""
+        if ASCII_NUMBER_RE.match(word):
+            return "m"
+        if ASCII_WORD_RE.match(word):
+            return "eng"
+        pairs = list(postokenizer.cut(word))
+        return pairs[0].flag if len(pairs) == 1 else "x"
 
     def tag_with_jieba(text: str) -> list[tuple[str, str]]:
-        return [(pair.word, pair.flag) for pair in postokenizer.cut(text)]
+        return [
+            (word, tags.get(word) or tag_unknown(word)) for word in postokenizer.tokenizer.cut(text)
+        ]
 
     return tag_with_jieba
 
