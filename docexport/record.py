@@ -124,8 +124,12 @@ def count_sentences(paragraphs: tuple[str, ...] | list[str]) -> int:
     1
     """
     body = "\n".join(paragraphs)
-    pattern = _SENTENCE_ENDS_ASCII if "!" in body or "?" in body else _SENTENCE_ENDS
-    count = len(pattern.findall(body))
+    if "!" in body or "?" in body:
+        count = len(_SENTENCE_ENDS_ASCII.findall(body))
+    elif "！" in body or "？" in body or "。。" in body:
+        count = len(_SENTENCE_ENDS.findall(body))
+    else:  # the usual news body: every 。 ends one sentence, and str.count beats a regex scan
+        count = body.count("。")
     for paragraph in paragraphs:
         if paragraph.rstrip(_CLOSERS)[-1:] not in _FINAL_PUNCTUATION:
             count += 1

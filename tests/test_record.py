@@ -293,6 +293,8 @@ def test_count_han(text: str, expected: int) -> None:
         (["Is it true? Yes!"], 2),  # ASCII ? ! before a space or the end
         (["版本3.5发布，价格1,200元。"], 1),  # decimal point and thousands separator
         (["他说……"], 1),
+        (["他走了。。"], 1),  # a doubled full stop is one sentence end
+        (["好！！！"], 1),
         ([], 0),
     ],
 )
