@@ -292,7 +292,10 @@ class _Reader:
         try:
             record = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
-            detail = f"Line {number} of {uri} is not valid JSON ({exc}); fix or remove the line."
+            detail = (
+                f"Line {number} of {uri} is not valid JSON ({exc.msg} at column {exc.colno}); "
+                "fix or remove the line."
+            )
             return _reject(uri, "invalid_json", detail, line=number, data=data)
         return self.record(uri, number, data, record)
 
@@ -302,7 +305,8 @@ class _Reader:
             parsed = orjson.loads(data.removeprefix(UTF8_BOM))
         except orjson.JSONDecodeError as exc:
             detail = (
-                f"{path} is not valid JSON ({exc}); fix it, or name it .txt to read it as text."
+                f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
+                "fix it, or name it .txt to read it as text."
             )
             yield _reject(path, "invalid_json", detail, data=data)
             return

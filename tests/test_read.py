@@ -1,0 +1,424 @@
+"""iter_sources(): walking, formats, compression, stdin, and the read part of the bad-input
+catalogue (each case ends as a Source or as a Reject with a stable reason)."""
+
+from __future__ import annotations
+
+import bz2
+import errno
+import gzip
+import io
+import json
+import lzma
+import os
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+import zstandard
+
+from docexport import read
+from docexport.data import Decoded, Reject, Source
+from docexport.decode import decode
+from docexport.read import iter_sources
+
+
+def run(inputs: list, **options) -> list[Source | Reject]:
+    return list(iter_sources([str(i) if isinstance(i, Path) else i for i in inputs], **options))
+
+
+def reasons(items: list[Source | Reject]) -> list[tuple[str, str | None]]:
+    """(uri relative to nothing, reason or None) for compact expectations."""
+    return [(i.uri, i.reason if isinstance(i, Reject) else None) for i in items]
+
+
+def write(path: Path, data: bytes | str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    return path
+
+
+def jsonl(*records: object) -> bytes:
+    return b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records)
+
+
+# -- walking -----------------------------------------------------------------------------------
+
+
+def test_directory_walk_is_sorted_depth_first_and_skips_hidden(tmp_path: Path) -> None:
+    for name in ("b.txt", "a/2.txt", "a/1.txt", "a-b.txt", ".hidden.txt", ".git/x.txt", "B.txt"):
+        write(tmp_path / name, "正文")
+    got = [item.uri for item in run([tmp_path])]
+    root = str(tmp_path)
+    assert got == [f"{root}/B.txt", f"{root}/a/1.txt", f"{root}/a/2.txt", f"{root}/a-b.txt",
+                   f"{root}/b.txt"]  # fmt: skip
+
+
+def test_inputs_keep_the_order_given(tmp_path: Path) -> None:
+    z = write(tmp_path / "z.txt", "z")
+    a = write(tmp_path / "a.txt", "a")
+    assert [s.data for s in run([z, a])] == [b"z", b"a"]
+
+
+def test_every_file_in_a_directory_is_an_input_without_glob(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", "正文")
+    write(tmp_path / "logo.png", b"\x89PNG\r\n\x1a\n")
+    items = run([tmp_path])
+    assert [Path(i.uri).name for i in items] == ["a.txt", "logo.png"]
+    assert decode(items[1]).reason == "binary"  # a decode reject, not silently skipped
+
+
+def test_glob_selects_files_by_name_or_relative_path(tmp_path: Path) -> None:
+    for name in ("a.txt", "b.md", "sub/c.txt", "sub/d.md", "other/e.md"):
+        write(tmp_path / name, name)
+    by_name = [Path(i.uri).name for i in run([tmp_path], glob=["*.txt"])]
+    assert by_name == ["a.txt", "c.txt"]
+    by_path = [Path(i.uri).name for i in run([tmp_path], glob=["sub/*.md", "a.*"])]
+    assert by_path == ["a.txt", "d.md"]
+
+
+def test_unexpanded_glob_input_is_expanded_sorted(tmp_path: Path) -> None:
+    for name in ("b.txt", "a.txt", "c.md"):
+        write(tmp_path / name, name)
+    assert [Path(i.uri).name for i in run([f"{tmp_path}/*.txt"])] == ["a.txt", "b.txt"]
+
+
+def test_glob_input_matching_nothing_is_not_found(tmp_path: Path) -> None:
+    [item] = run([f"{tmp_path}/*.txt"])
+    assert isinstance(item, Reject)
+    assert (item.stage, item.reason) == ("read", "not_found")
+    assert str(tmp_path) in item.detail
+
+
+def test_missing_path_is_not_found(tmp_path: Path) -> None:
+    [item] = run([tmp_path / "nope.txt"])
+    assert isinstance(item, Reject)
+    assert item.reason == "not_found"
+    assert "nope.txt does not exist" in item.detail
+
+
+def test_directory_named_like_a_file_is_walked(tmp_path: Path) -> None:
+    write(tmp_path / "x.txt" / "inner.txt", "正文")
+    assert [Path(i.uri).name for i in run([tmp_path / "x.txt"])] == ["inner.txt"]
+
+
+def test_excluded_output_directory_is_never_scanned(tmp_path: Path) -> None:
+    write(tmp_path / "in.txt", "正文")
+    write(tmp_path / "out" / "data" / "part-00000.jsonl", jsonl({"text": "输出"}))
+    items = run([tmp_path], exclude=[tmp_path / "out"])
+    assert [Path(i.uri).name for i in items] == ["in.txt"]
+
+
+def test_broken_symlink_is_a_reject_naming_its_target(tmp_path: Path) -> None:
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "gone.txt")
+    for items in (run([tmp_path / "dangling.txt"]), run([tmp_path])):
+        [item] = items
+        assert isinstance(item, Reject)
+        assert item.reason == "broken_symlink"
+        assert "gone.txt" in item.detail
+
+
+def test_symlink_loop_is_a_reject(tmp_path: Path) -> None:
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    [item] = run([tmp_path / "a"])
+    assert isinstance(item, Reject)
+    assert item.reason == "symlink_loop"
+    assert [r for _, r in reasons(run([tmp_path]))] == ["symlink_loop", "symlink_loop"]
+
+
+def test_directory_symlink_back_to_an_ancestor_is_not_followed(tmp_path: Path) -> None:
+    write(tmp_path / "d" / "a.txt", "正文")
+    (tmp_path / "d" / "up").symlink_to(tmp_path / "d")
+    items = run([tmp_path / "d"])
+    assert reasons(items) == [(f"{tmp_path}/d/a.txt", None), (f"{tmp_path}/d/up", "symlink_loop")]
+
+
+def test_symlinked_file_and_directory_are_followed(tmp_path: Path) -> None:
+    write(tmp_path / "real" / "a.txt", "正文")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "link").symlink_to(tmp_path / "real")
+    (tmp_path / "in" / "file.txt").symlink_to(tmp_path / "real" / "a.txt")
+    assert [s.data.decode() for s in run([tmp_path / "in"])] == ["正文", "正文"]
+
+
+def test_fifo_is_not_a_file_and_is_never_opened(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe")  # opening it would block the run forever
+    for items in (run([tmp_path / "pipe"]), run([tmp_path])):
+        [item] = items
+        assert isinstance(item, Reject)
+        assert item.reason == "not_a_file"
+        assert "FIFO" in item.detail
+
+
+def test_unreadable_file_is_permission_denied_simulated(tmp_path: Path, monkeypatch) -> None:
+    """Simulated: the suite runs as root, where chmod 000 does not stop reads."""
+    path = write(tmp_path / "secret.txt", "正文")
+
+    def denied(file, *args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(file))
+
+    monkeypatch.setattr(read, "open", denied, raising=False)
+    [item] = run([path])
+    assert isinstance(item, Reject)
+    assert item.reason == "permission_denied"
+    assert "secret.txt" in item.detail
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_unreadable_file_is_permission_denied_chmod(tmp_path: Path) -> None:
+    path = write(tmp_path / "secret.txt", "正文")
+    path.chmod(0)
+    try:
+        [item] = run([path])
+    finally:
+        path.chmod(0o644)
+    assert isinstance(item, Reject)
+    assert item.reason == "permission_denied"
+
+
+# -- documents and JSON --------------------------------------------------------------------------
+
+
+def test_text_file_is_one_document_with_its_raw_bytes(tmp_path: Path) -> None:
+    raw = "标题\r\n正文。".encode("gbk")
+    [source] = run([write(tmp_path / "a.txt", raw)])
+    assert source == Source(uri=f"{tmp_path}/a.txt", data=raw)
+
+
+def test_jsonl_lines_become_sources_with_metadata_and_line_numbers(tmp_path: Path) -> None:
+    raw = jsonl(
+        {"text": "正文一。", "url": "http://x/1", "date": "2020-11-05"},
+        {"content": "正文二。", "tags": ["a"]},
+    )
+    path = write(tmp_path / "a.jsonl", raw.replace(b"\n", b"\n\n", 1))  # a blank line 2
+    first, second = run([path])
+    assert first == Source(
+        uri=str(path),
+        data=raw.splitlines()[0],
+        line=1,
+        text="正文一。",
+        encoding="utf-8",
+        metadata={"url": "http://x/1", "date": "2020-11-05"},
+    )
+    assert (second.line, second.text, second.metadata) == (3, "正文二。", {"tags": ["a"]})
+
+
+TITLE_CASES = [
+    ("title is prepended", {"title": "标题", "text": "正文。"}, "标题\n正文。"),
+    ("body already starts with title", {"title": "标题", "text": "标题\n正文。"}, "标题\n正文。"),
+    (
+        "leading whitespace before title",
+        {"title": "标题", "text": "\r\n标题 正文"},
+        "\r\n标题 正文",
+    ),
+    ("blank title ignored", {"title": "  ", "text": "正文。"}, "正文。"),
+    ("non-string title ignored", {"title": 7, "text": "正文。"}, "正文。"),
+    ("no title", {"text": "正文。"}, "正文。"),
+]
+
+
+@pytest.mark.parametrize(
+    ("record", "text"), [c[1:] for c in TITLE_CASES], ids=[c[0] for c in TITLE_CASES]
+)
+def test_jsonl_title_goes_first_unless_already_there(tmp_path: Path, record, text) -> None:
+    [source] = run([write(tmp_path / "a.jsonl", jsonl(record))])
+    assert source.text == text
+    assert source.metadata.get("title") == record.get("title")
+
+
+def test_text_field_option_names_the_field(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.jsonl", jsonl({"text": "不是这个", "article": "是这个"}))
+    [source] = run([path], text_field="article")
+    assert (source.text, source.metadata) == ("是这个", {"text": "不是这个"})
+
+
+def test_malformed_jsonl_line_is_rejected_and_the_rest_converts(tmp_path: Path) -> None:
+    raw = jsonl({"text": "一"}) + b'{"text": "broken\n' + jsonl({"text": "三"})
+    items = run([write(tmp_path / "a.jsonl", raw)])
+    assert [(i.line, getattr(i, "reason", None)) for i in items] == [
+        (1, None), (2, "invalid_json"), (3, None)
+    ]  # fmt: skip
+    assert "Line 2" in items[1].detail
+    assert items[1].sha256 is not None
+
+
+NOT_STRING_CASES = [
+    ("number", {"text": 12}, "'text'", "number"),
+    ("null", {"text": None}, "'text'", "null"),
+    ("list", {"content": ["a"]}, "'content'", "array"),
+    ("missing", {"title": "只有标题"}, "text, content, body", "no text field"),
+]
+
+
+@pytest.mark.parametrize(
+    ("record", "field", "words"),
+    [c[1:] for c in NOT_STRING_CASES],
+    ids=[c[0] for c in NOT_STRING_CASES],
+)
+def test_jsonl_text_not_a_string_names_the_field(tmp_path: Path, record, field, words) -> None:
+    [item] = run([write(tmp_path / "a.jsonl", jsonl(record))])
+    assert isinstance(item, Reject)
+    assert (item.reason, item.line) == ("text_not_string", 1)
+    assert field in item.detail
+    assert words in item.detail
+
+
+def test_jsonl_line_that_is_not_an_object_is_invalid_json(tmp_path: Path) -> None:
+    [item] = run([write(tmp_path / "a.jsonl", b'["text"]\n')])
+    assert isinstance(item, Reject)
+    assert item.reason == "invalid_json"
+    assert "array" in item.detail
+
+
+def test_json_array_records_are_numbered_by_index(tmp_path: Path) -> None:
+    raw = json.dumps([{"title": "题一", "content": "文一"}, {"title": "题二", "content": 3}])
+    first, second = run([write(tmp_path / "a.json", raw)])
+    assert (first.line, first.text, first.metadata) == (1, "题一\n文一", {"title": "题一"})
+    assert isinstance(second, Reject)
+    assert (second.reason, second.line) == ("text_not_string", 2)
+
+
+def test_json_single_object_is_one_record(tmp_path: Path) -> None:
+    [source] = run([write(tmp_path / "a.json", '{"text": "正文"}')])
+    assert (source.line, source.text) == (1, "正文")
+
+
+def test_invalid_json_file_is_one_reject(tmp_path: Path) -> None:
+    [item] = run([write(tmp_path / "a.json", "[{")])
+    assert isinstance(item, Reject)
+    assert (item.reason, item.line) == ("invalid_json", None)
+
+
+def test_ettoday_json_array_from_corpus(shared_corpus: Path) -> None:
+    items = run([shared_corpus / "tw_news_ettoday_550" / "ettoday.news.json"])
+    assert len(items) == 550
+    assert all(isinstance(i, Source) for i in items)
+    first = items[0]
+    assert first.text.startswith("女模智退性侵犯　性侵犯竟獲無保請回！高院撤銷發回\n\r\n記者吳銘峯")
+    assert first.metadata == {"category": "法律", "title": first.text.split("\n")[0]}
+    assert [i.line for i in items[:3]] == [1, 2, 3]
+
+
+# -- compression -------------------------------------------------------------------------------
+
+COMPRESSORS = {
+    ".gz": gzip.compress,
+    ".bz2": lambda data: bz2.compress(data, 1),  # 100 kB blocks, so a cut file keeps some
+    ".xz": lzma.compress,
+    ".zst": zstandard.ZstdCompressor().compress,
+}
+
+
+@pytest.mark.parametrize("suffix", list(COMPRESSORS))
+def test_compressed_jsonl_and_text_are_read_through(tmp_path: Path, suffix: str) -> None:
+    compress = COMPRESSORS[suffix]
+    records = run(
+        [write(tmp_path / f"a.jsonl{suffix}", compress(jsonl({"text": "一"}, {"text": "二"})))]
+    )
+    assert [(s.line, s.text) for s in records] == [(1, "一"), (2, "二")]
+    [doc] = run([write(tmp_path / f"b.txt{suffix}", compress("正文".encode("gbk")))])
+    assert (doc.uri, doc.data) == (f"{tmp_path}/b.txt{suffix}", "正文".encode("gbk"))
+
+
+def test_zstd_with_several_frames_reads_them_all(tmp_path: Path) -> None:
+    compress = zstandard.ZstdCompressor().compress
+    raw = compress(jsonl({"text": "一"})) + compress(jsonl({"text": "二"}))
+    assert [s.text for s in run([write(tmp_path / "a.jsonl.zst", raw)])] == ["一", "二"]
+
+
+@pytest.mark.parametrize("suffix", list(COMPRESSORS))
+def test_truncated_compressed_jsonl_keeps_lines_before_the_break(
+    tmp_path: Path, suffix: str
+) -> None:
+    lines = jsonl(*({"text": f"第{i}篇" * 30} for i in range(1, 2001)))
+    whole = COMPRESSORS[suffix](lines)
+    items = run([write(tmp_path / f"a.jsonl{suffix}", whole[: len(whole) * 2 // 3])])
+    *sources, last = items
+    assert isinstance(last, Reject)
+    assert last.reason == "truncated_compressed"
+    assert all(isinstance(s, Source) for s in sources)
+    # Every line read before the break is intact, in order, and the reject names the next line.
+    assert [s.text for s in sources] == [f"第{i}篇" * 30 for i in range(1, len(sources) + 1)]
+    assert last.line == len(sources) + 1
+    assert 0 < len(sources) < 2000
+    assert f"line {last.line}" in last.detail
+
+
+def test_truncated_gz_document_is_rejected(tmp_path: Path) -> None:
+    whole = gzip.compress("正文".encode() * 1000)
+    [item] = run([write(tmp_path / "a.txt.gz", whole[:-20])])
+    assert isinstance(item, Reject)
+    assert item.reason == "truncated_compressed"
+
+
+def test_corrupt_gz_is_a_read_error(tmp_path: Path) -> None:
+    [item] = run([write(tmp_path / "a.txt.gz", b"this is not gzip at all")])
+    assert isinstance(item, Reject)
+    assert item.reason == "read_error"
+    assert "a.txt.gz" in item.detail
+
+
+# -- stdin ----------------------------------------------------------------------------------------
+
+
+def test_stdin_document() -> None:
+    [source] = run(["-"], stdin=io.BytesIO("标题\n正文".encode("gbk")))
+    assert source == Source(uri="-", data="标题\n正文".encode("gbk"))
+
+
+def test_stdin_jsonl_after_blank_lines() -> None:
+    items = run(["-"], stdin=io.BytesIO(b"\n  \n" + jsonl({"text": "一"}, {"text": "二"})))
+    assert [(s.uri, s.line, s.text) for s in items] == [("-", 3, "一"), ("-", 4, "二")]
+
+
+def test_empty_stdin_is_one_empty_document() -> None:
+    assert run(["-"], stdin=io.BytesIO(b"")) == [Source(uri="-", data=b"")]
+
+
+# -- size -----------------------------------------------------------------------------------------
+
+
+def test_50mb_single_line_file_reads_and_decodes_in_bounded_time(tmp_path: Path) -> None:
+    line = "中国人民日报社论，新华社北京电。".encode() * (50 * 2**20 // 48)
+    path = write(tmp_path / "big.txt", line)
+    start = time.perf_counter()
+    [source] = run([path])
+    result = decode(source)
+    elapsed = time.perf_counter() - start
+    assert isinstance(result, Decoded)
+    assert (len(result.text), result.method) == (len(line) // 3, "utf-8")
+    assert elapsed < 3.0
+
+
+def test_50mb_single_line_gbk_file_decodes_in_bounded_time(tmp_path: Path) -> None:
+    line = "中国人民日报社论，新华社北京电。".encode("gbk") * (50 * 2**20 // 32)
+    start = time.perf_counter()
+    result = decode(Source("big.txt", line))
+    elapsed = time.perf_counter() - start
+    assert isinstance(result, Decoded)
+    assert (len(result.text), result.encoding) == (len(line) // 2, "gbk")
+    assert elapsed < 3.0
+
+
+def test_file_of_100k_lines_is_one_document(tmp_path: Path) -> None:
+    text = "".join(f"第{i}行正文。\n" for i in range(100_000))
+    [source] = run([write(tmp_path / "lines.txt", text.encode("gbk"))])
+    result = decode(source)
+    assert isinstance(result, Decoded)
+    assert result.text == text
+    assert result.encoding == "gbk"
+
+
+def test_jsonl_is_streamed_not_loaded(tmp_path: Path) -> None:
+    """Memory while reading a ~10 MB (uncompressed) .jsonl.gz stays far below its size."""
+    record = jsonl({"text": "正文" * 150, "url": "http://example.com/"})
+    path = write(tmp_path / "big.jsonl.gz", gzip.compress(record * 10_000, compresslevel=1))
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in iter_sources([str(path)]))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 10_000
+    assert peak < 2 * 2**20, peak
