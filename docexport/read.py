@@ -103,6 +103,8 @@ def iter_sources(
     of a document is its title. ``Source.data`` is the JSONL line without its line terminator
     (for ``.json`` arrays: the record re-serialised compactly), so ``sha256`` names the record.
     """
+    if isinstance(inputs, (str, os.PathLike)):  # one path given bare: not its characters
+        inputs = [inputs]
     matches = _glob_matcher(glob)
     excluded = frozenset(os.path.realpath(path) for path in exclude)
     reader = _Reader(matches, excluded, text_field)
@@ -292,9 +294,9 @@ class _Reader:
         try:
             record = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
-            detail = (
-                f"Line {number} of {uri} is not valid JSON ({exc.msg} at column {exc.colno}); "
-                "fix or remove the line."
+            where = f"Line {number} of {uri}"
+            detail = _json_error(
+                where, data, f"{exc.msg} at column {exc.colno}", "or remove the line"
             )
             return _reject(uri, "invalid_json", detail, line=number, data=data)
         return self.record(uri, number, data, record)
@@ -304,10 +306,8 @@ class _Reader:
         try:
             parsed = orjson.loads(data.removeprefix(UTF8_BOM))
         except orjson.JSONDecodeError as exc:
-            detail = (
-                f"{path} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
-                "fix it, or name it .txt to read it as text."
-            )
+            problem = f"{exc.msg} at line {exc.lineno}, column {exc.colno}"
+            detail = _json_error(path, data, problem, "it, or name it .txt to read it as text")
             yield _reject(path, "invalid_json", detail, data=data)
             return
         for index, record in enumerate(parsed if isinstance(parsed, list) else [parsed], start=1):
@@ -360,6 +360,18 @@ def _with_title(metadata: Mapping[str, Any], body: str) -> str:
         return body
     title = title.strip()
     return body if body.lstrip().startswith(title) else f"{title}\n{body}"
+
+
+def _json_error(where: str, data: bytes, problem: str, fix: str) -> str:
+    """The detail of an ``invalid_json`` reject; JSON in GBK is common enough to name it."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return (
+            f"{where} is not UTF-8, which JSON must be; convert the file first "
+            "(e.g. iconv -f GB18030 -t UTF-8)."
+        )
+    return f"{where} is not valid JSON ({problem}); fix {fix}."
 
 
 def _json_kind(value: Any) -> str:

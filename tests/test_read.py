@@ -422,3 +422,17 @@ def test_jsonl_is_streamed_not_loaded(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert count == 10_000
     assert peak < 2 * 2**20, peak
+
+
+def test_gbk_jsonl_line_is_invalid_json_that_says_to_convert(tmp_path: Path) -> None:
+    raw = '{"text": "中文"}\n'.encode("gbk") + jsonl({"text": "正文"})
+    first, second = run([write(tmp_path / "a.jsonl", raw)])
+    assert isinstance(first, Reject)
+    assert first.reason == "invalid_json"
+    assert "not UTF-8" in first.detail
+    assert second.text == "正文"
+
+
+def test_a_single_path_given_bare_is_one_input(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.txt", "正文")
+    assert [s.uri for s in iter_sources(str(path))] == [str(path)]
