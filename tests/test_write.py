@@ -635,3 +635,46 @@ def test_csv_neutralises_formulas_in_the_file_itself(tmp_path: Path) -> None:
     assert titles[:6:3] == ["'=1+1", "'+1"]
     assert {"'=1+1", "'+1", "'-1", "'@SUM(A1:A2)", "''引号开头", "'\t制表符开头"} <= set(titles)
     assert not [t for t in titles if t[0] in "=+-@\t"]
+
+
+@pytest.mark.parametrize(
+    ("setup", "status"),
+    [
+        ("missing", "missing"),
+        ("empty", "empty"),
+        ("a file", "foreign"),
+        ("other files", "foreign"),
+        ("aborted run", "unfinished"),
+        ("finished run", "complete"),
+    ],
+)
+def test_dataset_status_tells_what_a_directory_holds(
+    tmp_path: Path, setup: str, status: str
+) -> None:
+    out = tmp_path / "out"
+    if setup == "empty":
+        out.mkdir()
+    elif setup == "a file":
+        out.write_text("x", encoding="utf-8")
+    elif setup == "other files":
+        out.mkdir()
+        (out / "data.csv").write_text("a,b\r\n", encoding="utf-8")
+    elif setup == "aborted run":
+        open_writer(out).abort()
+    elif setup == "finished run":
+        write_dataset(out, 3)
+    assert dataset_status(out) == status
+
+
+def test_a_file_as_output_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.write_text("x", encoding="utf-8")
+    with pytest.raises(OutputError, match="not a directory"):
+        open_writer(out, overwrite=True)
+
+
+def test_resume_without_an_earlier_run_starts_afresh(tmp_path: Path) -> None:
+    writer = open_writer(tmp_path / "new", resume=True)
+    assert writer.resume_point == 0
+    assert writer.resume_extras == []
+    writer.abort()
