@@ -284,15 +284,21 @@ def _choose_codec(sample: bytes) -> tuple[str, float]:
 
 
 def _decode_whole(data: bytes, codec: str) -> Decoded:
-    """Decode with the codec the sample chose, moving to its superset when the rest of the file
-    needs it (GB18030's 4-byte characters after a GBK-looking start), replacing what neither
-    reads so one bad byte does not cost the document."""
+    """Decode a whole file with the codec its sample chose."""
+    text, used = _decode_legacy_bytes(data, codec)
+    return Decoded(text, used, "scored")
+
+
+def _decode_legacy_bytes(data: bytes, codec: str) -> tuple[str, str]:
+    """Decode with ``codec``, moving to its superset when the bytes need it (GB18030's 4-byte
+    characters after a GBK-looking sample), and replacing what neither reads so that one bad
+    byte does not cost the document. Returns the text and the codec that produced it."""
     for candidate in (codec, *SUPERSETS.get(codec, ())):
         try:
-            return Decoded(_legacy_text(data, candidate, "strict"), candidate, "scored")
+            return _legacy_text(data, candidate, "strict"), candidate
         except UnicodeDecodeError:
             continue
-    return Decoded(_legacy_text(data, codec, "replace"), codec, "scored")
+    return _legacy_text(data, codec, "replace"), codec
 
 
 def _decode_mixed(lines: list[bytes], utf8_lines: dict[int, str], codec: str) -> Decoded:
@@ -300,22 +306,24 @@ def _decode_mixed(lines: list[bytes], utf8_lines: dict[int, str], codec: str) ->
     reads it better (a short GBK line can be valid UTF-8 by accident and then reads as
     Latin/Cyrillic letters); every other line gets the legacy codec."""
     parts: list[str] = []
+    used = {codec}
     kept_utf8 = 0
     for index, line in enumerate(lines):
+        as_legacy, line_codec = _decode_legacy_bytes(line, codec)
         as_utf8 = utf8_lines.get(index)
-        if as_utf8 is None:
-            parts.append(_legacy_text(line, codec, "replace"))
-            continue
-        as_legacy = _legacy_text(line, codec, "replace")
-        if _score(as_legacy) > _score(as_utf8):
-            parts.append(as_legacy)
-        else:
+        if as_utf8 is not None and _score(as_utf8) >= _score(as_legacy):
             parts.append(as_utf8)
             kept_utf8 += 1
+        else:
+            parts.append(as_legacy)
+            used.add(line_codec)
+    # GBK lines that needed GB18030 make the legacy part GB18030, the codec that reads it all.
+    wider = [name for name in SUPERSETS.get(codec, ()) if name in used]
+    legacy = wider[0] if wider else codec
     text = "\n".join(parts)
     if kept_utf8 == 0:
-        return Decoded(text, codec, "scored")
-    return Decoded(text, f"utf-8+{codec}", "mixed")
+        return Decoded(text, legacy, "scored")
+    return Decoded(text, f"utf-8+{legacy}", "mixed")
 
 
 def _legacy_text(data: bytes, codec: str, errors: str) -> str:
