@@ -195,6 +195,8 @@ def build_record(
     damage = sum(repairs.get(key, 0) for key in DAMAGE_KEYS)
 
     found = set(normalised.flags)
+    if not article.title:
+        found.add("no_title")
     if article.dateline is None:
         found.add("no_dateline")
     if article.byline is None:

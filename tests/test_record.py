@@ -340,6 +340,7 @@ def test_a_complete_clean_article_has_no_flags() -> None:
 @pytest.mark.parametrize(
     ("change", "flag"),
     [
+        ({"title": ""}, "no_title"),
         ({"dateline": None}, "no_dateline"),
         ({"byline": None}, "no_byline"),
     ],

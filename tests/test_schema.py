@@ -141,7 +141,7 @@ def test_repairs_fields_are_exactly_the_repair_keys_in_order() -> None:
 
 def test_quality_flags_enum_covers_every_flag_docexport_raises() -> None:
     raised_by_normalise = {"mojibake", "lost_characters"}
-    raised_by_record = {"no_dateline", "no_byline", "short", "low_han_ratio"}
+    raised_by_record = {"no_title", "no_dateline", "no_byline", "short", "low_han_ratio"}
     assert set(QUALITY_FLAGS) == raised_by_normalise | raised_by_record
 
 

@@ -52,6 +52,7 @@ VALID: list[tuple[str, Mutation]] = [
     ("unchanged", lambda record: None),
     ("dateline-with-year-and-date", setter("dateline.date", "2021-11-05")),
     ("leap-day", setter("dateline.date", "2020-02-29")),
+    ("no-title", setter("title", "")),  # a one-paragraph brief has no headline
     ("no-subtitle", setter("subtitle", None)),
     ("no-dateline", setter("dateline", None)),
     ("no-byline", setter("byline", None)),
