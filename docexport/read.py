@@ -103,8 +103,11 @@ def iter_sources(
     of a document is its title. ``Source.data`` is the JSONL line without its line terminator
     (for ``.json`` arrays: the record re-serialised compactly), so ``sha256`` names the record.
     """
-    if isinstance(inputs, (str, os.PathLike)):  # one path given bare: not its characters
+    # One path or one pattern given bare means that one, not its characters.
+    if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
+    if isinstance(glob, str):
+        glob = [glob]
     matches = _glob_matcher(glob)
     excluded = frozenset(os.path.realpath(path) for path in exclude)
     reader = _Reader(matches, excluded, text_field)

@@ -433,6 +433,8 @@ def test_gbk_jsonl_line_is_invalid_json_that_says_to_convert(tmp_path: Path) -> 
     assert second.text == "正文"
 
 
-def test_a_single_path_given_bare_is_one_input(tmp_path: Path) -> None:
+def test_a_single_path_or_pattern_given_bare_is_one_item(tmp_path: Path) -> None:
     path = write(tmp_path / "a.txt", "正文")
     assert [s.uri for s in iter_sources(str(path))] == [str(path)]
+    write(tmp_path / "b.md", "正文")
+    assert [Path(s.uri).name for s in iter_sources([tmp_path], glob="*.md")] == ["b.md"]
