@@ -678,3 +678,13 @@ def test_resume_without_an_earlier_run_starts_afresh(tmp_path: Path) -> None:
     assert writer.resume_point == 0
     assert writer.resume_extras == []
     writer.abort()
+
+
+def test_resume_refuses_when_a_committed_shard_was_deleted(tmp_path: Path) -> None:
+    out = tmp_path / "ds"
+    writer = open_writer(out, shard_rows=2)
+    feed(writer, outcomes(5))
+    writer.abort()
+    (out / "data" / "part-00000.csv").unlink()
+    with pytest.raises(OutputError, match=r"data/part-00000\.csv is missing"):
+        open_writer(out, shard_rows=2, resume=True)

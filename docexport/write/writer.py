@@ -111,11 +111,15 @@ def _read_manifest(out: Path) -> dict[str, Any] | None:
     return None
 
 
-def _output_error(action: str, path: Path, exc: OSError) -> OutputError:
+def _output_error(action: str, path: Path, exc: OSError, *, resumable: bool = True) -> OutputError:
     reason = exc.strerror or str(exc)
+    then = (
+        "run again with --resume to continue from the last committed shard"
+        if resumable
+        else "run again"
+    )
     return OutputError(
-        f"cannot {action} {path}: {reason}; fix the cause (free space, permissions) and run "
-        "again with --resume to continue from the last committed shard"
+        f"cannot {action} {path}: {reason}; fix the cause (free space, permissions) and {then}"
     )
 
 
@@ -125,8 +129,10 @@ class DatasetWriter:
     ``schema`` is the record JSON Schema (saved as ``schema.json``), ``arrow_schema`` the Parquet
     schema derived from it and ``csv_columns`` the CSV header. ``options`` and ``versions`` are
     recorded in the manifest; on resume, ``options`` (except :data:`VOLATILE_OPTIONS`) and the
-    writer's own settings must equal the interrupted run's. ``checkpoint_extra`` is called at
-    every commit; its bytes are stored with the commit and returned by :attr:`resume_extras`.
+    writer's own settings must equal the interrupted run's. ``resume`` on an unfinished run
+    continues it even with ``overwrite``; on an empty or missing directory it simply starts.
+    ``checkpoint_extra`` is called at every commit; its bytes are stored with the commit and
+    returned by :attr:`resume_extras`.
     """
 
     def __init__(
@@ -253,8 +259,10 @@ class DatasetWriter:
                 (self.out / REJECTS).write_bytes(b"")
                 self._save_journal()
             self._rejects = open(self.out / REJECTS, "ab")  # noqa: SIM115 - closed in finish/abort
+        except OutputError:
+            raise
         except OSError as exc:
-            raise _output_error("prepare", self.out, exc) from exc
+            raise _output_error("prepare", self.out, exc, resumable=False) from exc
 
     def _remove_own_files(self) -> None:
         """Delete what docexport writes, and nothing else."""
@@ -271,6 +279,15 @@ class DatasetWriter:
             state = journal.load_state(self.out)
         except ValueError as exc:
             raise OutputError(f"{exc}; pass --overwrite to start again") from exc
+        try:
+            self._check_journal(state)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise OutputError(
+                f"{self._state_dir / journal.STATE_FILE} is incomplete; pass --overwrite to "
+                "start again"
+            ) from exc
+
+    def _check_journal(self, state: dict[str, Any] | None) -> None:
         assert state is not None  # dataset_status said "unfinished"
         for key, value in self._settings.items():
             if state["settings"].get(key) != value:
@@ -304,6 +321,12 @@ class DatasetWriter:
     def _roll_back(self) -> None:
         """Remove everything written after the last commit."""
         committed = {Path(f["path"]).name for f in self._shards}
+        missing = sorted(name for name in committed if not (self._data / name).is_file())
+        if missing:
+            raise OutputError(
+                f"cannot resume: committed shard data/{missing[0]} is missing; pass --overwrite "
+                "to start again"
+            )
         for path in self._data.iterdir():
             if _DATA_FILE.match(path.name) and path.name not in committed:
                 path.unlink()
