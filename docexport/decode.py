@@ -7,7 +7,8 @@ the guesses only run when the bytes have already ruled out the certain answers:
 
 1. ``source.text`` already set by the container (a JSONL text field) → ``"container"``.
 2. A byte-order mark (UTF-8, UTF-16 LE/BE, UTF-32 LE/BE) → ``"bom"``.
-3. Binary data (file magic, NUL bytes, many control bytes) → ``Failure("binary")``.
+3. Binary data (file magic, NUL bytes, many control bytes) → ``Failure("binary")``; NUL
+   padding at the very end is dropped first.
 4. Strict UTF-8 → ``"utf-8"``; a multi-byte sequence cut at the very end of the file is kept as
    one U+FFFD (the normaliser counts it as a lost character) instead of losing the document.
 5. GBK / GB18030 / Big5-HKSCS / CP950, scored: GB18030 decodes nearly any byte string, and GBK and
@@ -164,6 +165,10 @@ def decode(source: Source) -> Decoded | Failure:
     for bom, encoding in BOMS:
         if data.startswith(bom):
             return _decode_with_bom(data[len(bom) :], encoding)
+    if data.endswith(b"\x00"):
+        # NUL padding after the text is what a crash or a preallocating writer leaves behind;
+        # it carries no text, and NULs anywhere before it still mean binary.
+        data = data.rstrip(b"\x00")
     binary = _binary_kind(data)
     if binary is not None:
         return Failure("binary", f"The file is {binary}, not text.")

@@ -46,6 +46,7 @@ DECODED_CASES = [
         "utf-8",
         "utf-8",
     ),
+    ("trailing nul padding is dropped", NEWS.encode() + bytes(4096), NEWS, "utf-8", "utf-8"),
     ("gbk", NEWS.encode("gbk"), NEWS, "gbk", "scored"),
     (
         "gbk with crlf",
