@@ -23,9 +23,10 @@ import functools
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "SCHEMA_FILENAME",
@@ -41,13 +42,15 @@ SCHEMA_FILENAME = "news_record.schema.json"
 # The repository's copy, used when the package is installed editable (no packaged copy exists).
 _REPO_SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / SCHEMA_FILENAME
 
-# JSON Schema scalar types and their Arrow types. Integers are int64 because counts (bytes of a
-# large file, token totals) outgrow int32; numbers are float64 for the same reason.
-_ARROW_SCALARS: dict[str, pa.DataType] = {
-    "string": pa.string(),
-    "integer": pa.int64(),
-    "number": pa.float64(),
-    "boolean": pa.bool_(),
+# JSON Schema scalar types and the names of their pyarrow type factories. Integers are int64
+# because counts (bytes of a large file, token totals) outgrow int32; numbers are float64 for the
+# same reason. Names, not types: pyarrow is imported only when an Arrow schema is asked for, so
+# validating or building records does not pay its import time.
+_ARROW_SCALARS: dict[str, str] = {
+    "string": "string",
+    "integer": "int64",
+    "number": "float64",
+    "boolean": "bool_",
 }
 
 
@@ -96,9 +99,11 @@ def _split_type(node: dict[str, Any], where: str) -> tuple[str, bool]:
 
 def _arrow_type(node: dict[str, Any], where: str) -> pa.DataType:
     """The Arrow type of one schema node (its nullability is the caller's field's business)."""
+    import pyarrow as pa
+
     json_type, _ = _split_type(node, where)
     if json_type in _ARROW_SCALARS:
-        return _ARROW_SCALARS[json_type]
+        return getattr(pa, _ARROW_SCALARS[json_type])()
     if json_type == "array":
         return pa.list_(_arrow_field("element", node.get("items", {}), f"{where}[]"))
     if json_type == "object":
@@ -116,6 +121,8 @@ def _arrow_field(name: str, node: dict[str, Any], where: str) -> pa.Field:
 
     The description travels as field metadata so a Parquet file explains its own columns.
     """
+    import pyarrow as pa
+
     _, nullable = _split_type(node, where)
     metadata = {"description": node["description"]} if "description" in node else None
     return pa.field(name, _arrow_type(node, where), nullable=nullable, metadata=metadata)
@@ -132,6 +139,8 @@ def arrow_schema() -> pa.Schema:
     a table whose ``to_pylist()`` gives the records back unchanged. The schema metadata names the
     record schema's ``$id`` and version so a Parquet file says which contract it follows.
     """
+    import pyarrow as pa
+
     schema = load_schema()
     fields = [_arrow_field(name, node, f"$.{name}") for name, node in schema["properties"].items()]
     return pa.schema(
