@@ -142,7 +142,29 @@ def _reject(
     uri: str, reason: str, detail: str, line: int | None = None, data: bytes | None = None
 ) -> Reject:
     sha256 = hashlib.sha256(data).hexdigest() if data is not None else None
-    return Reject(uri=uri, stage=STAGE, reason=reason, detail=detail, line=line, sha256=sha256)
+    return Reject(
+        uri=_printable(uri),
+        stage=STAGE,
+        reason=reason,
+        detail=_printable(detail),
+        line=line,
+        sha256=sha256,
+    )
+
+
+def _printable(path: str) -> str:
+    """``path`` as valid Unicode for the dataset: a file name that is not UTF-8 (GBK names from
+    Windows archives) reaches Python with lone surrogates, which no JSON or Parquet writer
+    accepts, so its undecodable bytes are written as ``\\xNN`` escapes.
+
+    >>> print(_printable(os.fsdecode("新闻.txt".encode("gbk"))))
+    \\xd0\\xc2\\xce\\xc5.txt
+    """
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return path
 
 
 def _os_reject(path: str, exc: OSError) -> Reject:
@@ -246,7 +268,7 @@ class _Reader:
         if suffix == JSON_SUFFIX:
             yield from self.json_array(path, data)
         else:
-            yield Source(uri=path, data=data)
+            yield Source(uri=_printable(path), data=data)
 
     def jsonl_file(self, path: str, compression: str | None) -> Iterator[Source | Reject]:
         """One document per line, streamed; a truncated compressed file keeps the lines before
@@ -341,7 +363,7 @@ class _Reader:
             return _reject(uri, "text_not_string", detail, line=number, data=data)
         metadata = {key: value for key, value in record.items() if key != field}
         return Source(
-            uri=uri,
+            uri=_printable(uri),
             data=data,
             line=number,
             text=_with_title(metadata, body),

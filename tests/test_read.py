@@ -438,3 +438,12 @@ def test_a_single_path_or_pattern_given_bare_is_one_item(tmp_path: Path) -> None
     assert [s.uri for s in iter_sources(str(path))] == [str(path)]
     write(tmp_path / "b.md", "正文")
     assert [Path(s.uri).name for s in iter_sources([tmp_path], glob="*.md")] == ["b.md"]
+
+
+def test_file_name_that_is_not_utf8_is_read_and_labelled_with_escapes(tmp_path: Path) -> None:
+    raw_dir = os.fsencode(tmp_path)
+    with open(raw_dir + b"/" + "新闻.txt".encode("gbk"), "wb") as handle:  # a GBK file name
+        handle.write("正文".encode())
+    [source] = run([tmp_path])
+    assert source.data == "正文".encode()
+    assert source.uri == f"{tmp_path}/\\xd0\\xc2\\xce\\xc5.txt"
