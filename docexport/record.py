@@ -3,7 +3,7 @@
 This is the one place that knows the record's layout: keys come out in schema order (the JSONL
 and CSV writers rely on it), every key is always present, and the cheap statistics and quality
 signals are computed here. ``build_record`` runs once per document, so it sticks to a few C-speed
-passes over the text (hashing, ``bytes.translate``, one regex scan for sentence ends) and never
+passes over the text (hashing, ``bytes.translate``, ``str.count`` for sentence ends) and never
 raises: a stage that hands it something off-contract (a missing repair counter, an unknown flag)
 gets a record that fails validation, which turns into a reject with the exact JSON path.
 """
@@ -40,8 +40,9 @@ QUALITY_FLAGS: tuple[str, ...] = tuple(
 SHORT_BODY_CHARACTERS = 100
 # Below this share of Han characters the text is mostly Latin, digits or markup: ``low_han_ratio``.
 LOW_HAN_RATIO = 0.5
-# The repairs that measure damage done to the text; ``cleanup`` (CRLF, BOM) and
-# ``characters_converted`` (a script choice) say nothing about how broken the input was.
+# The repairs that measure damage done to the text. ``cleanup`` (CRLF, BOM), ``fullwidth_folded``
+# (a house style) and ``characters_converted`` (a script choice) are normal in clean input, and
+# ``mojibake_repaired`` is already counted in ``mojibake_found``.
 DAMAGE_KEYS: tuple[str, ...] = (
     "pinyin_removed",
     "lost_recovered",
