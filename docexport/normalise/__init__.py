@@ -16,11 +16,13 @@ The passes, in the order they run (``PASSES``), and why in that order:
    Then GBK mojibake spans are found (``mojibake.find_mojibake``): they are reported and kept
    out of the remaining passes, which would otherwise widen their ``?`` and convert their
    characters, and so destroy the bytes a later repair needs.
-5. ``collapse_spurious_commas`` — ``会议,,传达`` -> ``会议,传达``. Before widening, which would
+5. ``convert_script`` — OpenCC t2s (default), s2t, or nothing with ``script="keep"``. After
+   recovery, so recovered characters are converted too, and after stripping, so conversion
+   sees whole words. The t2s form computed to detect the input script is reused here, which
+   is why conversion comes before the punctuation passes (they touch no Han character).
+6. ``collapse_spurious_commas`` — ``会议,,传达`` -> ``会议,传达``. Before widening, which would
    otherwise turn the spurious comma into a full-width one.
-6. ``widen_cjk_punctuation`` — ``会议,传达`` -> ``会议，传达``.
-7. ``convert_script`` — OpenCC t2s (default), s2t, or nothing with ``script="keep"``. Last, so
-   recovered characters are converted too and conversion sees whole words.
+7. ``widen_cjk_punctuation`` — ``会议,传达`` -> ``会议，传达``.
 
 Every pass is a pure total ``str -> str`` function in ``passes`` (``convert_script`` is
 ``script.to_simplified`` or ``script.to_traditional``); each has a keyword switch of the same
@@ -52,9 +54,9 @@ PASSES: tuple[str, ...] = (
     "fold_fullwidth_alnum",
     "recover_lost_characters",
     "strip_pinyin",
+    "convert_script",
     "collapse_spurious_commas",
     "widen_cjk_punctuation",
-    "convert_script",
 )
 
 # Output scripts: the converter and the script tag each gives.
@@ -119,22 +121,19 @@ def normalise(text: str, *, script: str = "simplified", **switches: bool) -> Nor
     cursor = 0
     for start, end in [*mojibake, (len(text), len(text))]:
         piece = text[cursor:start]
-        touched = False
-        for name in AFTER_MOJIBAKE:
-            if enabled[name]:
-                piece, count = passes.COUNTED[name](piece)
-                repairs[COUNTER[name]] += count
-                touched = touched or count > 0
         if convert:
             if script == "traditional":
                 converted = to_traditional(piece)
             else:
-                whole = not mojibake and not touched
                 converted = simplified_with(
-                    piece, simplified if whole else to_simplified(piece), detected
+                    piece, to_simplified(piece) if mojibake else simplified, detected
                 )
             repairs["characters_converted"] += count_changed(piece, converted)
             piece = converted
+        for name in AFTER_MOJIBAKE:
+            if enabled[name]:
+                piece, count = passes.COUNTED[name](piece)
+                repairs[COUNTER[name]] += count
         pieces.append(piece)
         if start < end:
             position = sum(map(len, pieces))

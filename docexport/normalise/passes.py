@@ -213,8 +213,8 @@ def recover_lost_characters(text: str) -> str:
 # tone-marked readings count: "word(de)" may be English, "m(xù)" cannot.
 PINYIN_RE = re.compile(
     # (the bracket is matched first and the lookbehind checked after: much faster on clean text)
-    f"[(（](?<=[{HAN}{LOST}a-zA-Z][(（])[{PINYIN_LETTERS}]{{1,6}}[)）]"
-    f"(?:[(（][{PINYIN_LETTERS}]{{1,6}}[)）])*"
+    f"[(（](?<=[{HAN}{LOST}a-zA-Z][(（])([{PINYIN_LETTERS}]{{1,6}})[)）]"
+    f"((?:[(（][{PINYIN_LETTERS}]{{1,6}}[)）])*)"
     # The garbage of a damaged span that lost its opening bracket: 鏈?zhǔn) keeps only the "?".
     f"|[{PINYIN_LETTERS}](?<=[{LOST}].)[{PINYIN_LETTERS}]{{0,5}}[)）]"
 )
@@ -235,20 +235,24 @@ def strip_pinyin_counted(text: str) -> Counted:
 
     def strip(match: re.Match[str]) -> str:
         nonlocal removed
-        found = match.group(0)
-        if found[0] not in "(（":
+        first, more = match.groups()
+        if first is None:  # bracket-less garbage after a "?"
+            found = match.group(0)
             if is_syllable(found[:-1]):
                 removed += 1
                 return ""
             return found
         after_latin = text[match.start() - 1].isascii()
-        kept = found
-        for part in BRACKETED_RE.finditer(found):
+        if not _is_reading(first, after_latin):
+            return match.group(0)
+        removed += 1
+        if not more:
+            return ""
+        for part in BRACKETED_RE.finditer(more):
             if not _is_reading(part.group(1), after_latin):
-                break
+                return more[part.start() :]
             removed += 1
-            kept = found[part.end() :]
-        return kept
+        return ""
 
     return PINYIN_RE.sub(strip, text), removed
 
@@ -271,9 +275,13 @@ def strip_pinyin(text: str) -> str:
 
 
 # ---- collapse_spurious_commas --------------------------------------------------------------
-# ASCII commas right after CJK text and right before another mark: the scraper inserted a comma
-# before every punctuation mark it met (会议,,传达  党中央,、国务院  工作,。  等情况,;).
-SPURIOUS_COMMA_RE = re.compile(f",(?<=[{CTX_LEFT}],),*(?=[,，、。;；])")
+# ASCII commas right before another mark: the scraper inserted a comma before every punctuation
+# mark it met (会议,,传达  党中央,、国务院  工作,。  等情况,;  (美国),、). Before a Chinese mark
+# a comma is never right; before an ASCII , or ; only when Chinese text (or a bracket that
+# closes it) is on either side (a,,b is left alone).
+SPURIOUS_COMMA_RE = re.compile(
+    f",+(?=[，、。；]|[,;][{CTX_RIGHT}])|,(?<=[{CTX_LEFT}),],),*(?=[,;])"
+)
 
 
 def collapse_spurious_commas_counted(text: str) -> Counted:
@@ -294,6 +302,8 @@ def collapse_spurious_commas(text: str) -> str:
 
     >>> collapse_spurious_commas("会议,,传达党中央,、国务院工作,。")
     '会议,传达党中央、国务院工作。'
+    >>> collapse_spurious_commas("第1,、2项(美国),、日本 3.5%,。")
+    '第1、2项(美国)、日本 3.5%。'
     >>> collapse_spurious_commas("1,,2 and a,,b")
     '1,,2 and a,,b'
     """
@@ -311,7 +321,7 @@ NARROW_PARENS_RE = re.compile(f"\\(([^()\\n]*[{HAN}][^()\\n]*)\\)")
 # A "?" between two Han characters is a lost character unless the clause asks something.
 HAN_CHAR_RE = re.compile(f"[{HAN}]")
 QUESTION_WORDS_RE = re.compile(
-    "什么|什麼|吗|嗎|呢|吧|么|麼|如何|怎|为何|為何|是否|多少|哪|谁|誰|几|幾|难道|難道|岂|豈"
+    "什么|什麼|吗|嗎|呢|吧|么|麼|如何|怎|为何|為何|是否|多少|哪|谁|誰|几|幾|难道|難道|岂|豈|啥"
     "|究竟|到底|还是|還是|能否|可否|有没有|有沒有|是不是|何"
 )
 # The clause a question mark may close starts after one of these.
@@ -320,10 +330,13 @@ QUESTION_LOOKBACK = 60
 
 
 def _is_question(text: str, at: int) -> bool:
-    """Whether the ``?`` at ``text[at]`` closes a question (it follows a question word)."""
-    clause = text[max(0, at - QUESTION_LOOKBACK) : at]
-    clause = SENTENCE_END_RE.split(clause)[-1]
-    return QUESTION_WORDS_RE.search(clause) is not None
+    """Whether the ``?`` at ``text[at]`` closes a question: a question word in its clause, or
+    in the clause it opens (发家?谁都想  你们俩?孩子呢)."""
+    before = SENTENCE_END_RE.split(text[max(0, at - QUESTION_LOOKBACK) : at])[-1]
+    after = SENTENCE_END_RE.split(text[at + 1 : at + 1 + QUESTION_LOOKBACK // 3])[0]
+    return QUESTION_WORDS_RE.search(before) is not None or (
+        QUESTION_WORDS_RE.search(after) is not None
+    )
 
 
 def widen_cjk_punctuation_counted(text: str) -> Counted:
@@ -344,14 +357,16 @@ def widen_cjk_punctuation_counted(text: str) -> Counted:
         widened += 1
         return WIDE[mark]
 
+    # Brackets first: a widened （…） is CJK context for the marks next to it.
+    text, n = NARROW_PARENS_RE.subn(r"（\1）", text)
+    widened += 2 * n
     # Widening one mark can give its neighbour CJK context (a,：中): repeat until nothing moves.
     while True:
         before = widened
         text = NARROW_MARK_RE.sub(widen, text)
         if widened == before:
             break
-    text, n = NARROW_PARENS_RE.subn(r"（\1）", text)
-    return text, widened + 2 * n
+    return text, widened
 
 
 def widen_cjk_punctuation(text: str) -> str:
