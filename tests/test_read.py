@@ -447,3 +447,23 @@ def test_file_name_that_is_not_utf8_is_read_and_labelled_with_escapes(tmp_path: 
     [source] = run([tmp_path])
     assert source.data == "正文".encode()
     assert source.uri == f"{tmp_path}/\\xd0\\xc2\\xce\\xc5.txt"
+
+
+def test_unreadable_directory_is_permission_denied_and_the_walk_goes_on(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Simulated like the file case: root lists directories whatever their mode."""
+    write(tmp_path / "a" / "x.txt", "正文")
+    write(tmp_path / "b.txt", "正文")
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if os.fspath(path).endswith("/a"):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert reasons(run([tmp_path])) == [
+        (f"{tmp_path}/a", "permission_denied"),
+        (f"{tmp_path}/b.txt", None),
+    ]
