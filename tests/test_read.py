@@ -28,7 +28,7 @@ def run(inputs: list, **options) -> list[Source | Reject]:
 
 
 def reasons(items: list[Source | Reject]) -> list[tuple[str, str | None]]:
-    """(uri relative to nothing, reason or None) for compact expectations."""
+    """(uri, reject reason or None for a Source): compact expectations for walks."""
     return [(i.uri, i.reason if isinstance(i, Reject) else None) for i in items]
 
 
