@@ -135,3 +135,14 @@ def test_similarity_of_a_text_with_itself_is_one(seed_text: str) -> None:
 def test_threshold_out_of_range_is_refused(threshold: float) -> None:
     with pytest.raises(ValueError, match="threshold"):
         Deduper(threshold=threshold)
+
+
+def test_a_copy_is_matched_to_the_right_one_of_two_similar_articles(seed_text: str) -> None:
+    lines = _lines(seed_text)
+    whole = "\n".join(lines)
+    shorter = "\n".join(lines[:3] + lines[4:])  # a 486-character paragraph (of 2,781) dropped
+    dedup = Deduper()
+    assert dedup.check({"id": "whole", "text": whole}) is None
+    # Jaccard ≈ 0.83: under the threshold, though the two share LSH bands.
+    assert dedup.check({"id": "shorter", "text": shorter}) is None
+    assert dedup.check({"id": "copy", "text": shorter}) == "shorter"

@@ -21,7 +21,7 @@ from docexport.write.shard import ShardFile
 __all__ = ["COMPRESSIONS", "GZIP_LEVEL", "ZSTD_LEVEL", "JsonlShard", "jsonl_extension"]
 
 COMPRESSIONS = (None, "gz", "zst")
-GZIP_LEVEL = 6  # gzip's own default trade-off; 9 costs much more time for ~1% smaller files
+GZIP_LEVEL = 1  # ~85 µs per 7.5 KB record vs ~230 at level 6, for files ~15% larger: zst beats both
 ZSTD_LEVEL = 3  # zstd's default level
 _ZSTD = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
 
