@@ -150,15 +150,27 @@ CUE_VERBS = (
 )
 # Word endings that make a title: 市委书记, 副市长, 办公室主任.
 TITLE_ENDINGS = ("书记", "市长", "省长", "主任", "部长", "主席", "总理", "记者", "局长", "经理")
-# Name tags jieba uses: nr (Chinese names), nrfg (full names), nrt (transliterations).
+# Name tags jieba uses: nr (Chinese names), nrfg (full names), nrt (transliterations); places
+# are ns and organisations nt.
 PERSON_TAGS = frozenset({"nr", "nrfg", "nrt"})
-PLACE_TAGS = frozenset({"ns"})
-ORGANIZATION_TAGS = frozenset({"nt"})
 # Han characters, for telling words from punctuation and numbers.
 HAN_RE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff·]+$")
 # Numbers and Latin words outside jieba's dictionary, tagged m and eng as rjieba does.
 ASCII_NUMBER_RE = re.compile(r"^[0-9.]+$")
 ASCII_WORD_RE = re.compile(r"^[A-Za-z0-9]+$")
+# Tags a surname character carries when it is used as a word instead: 和/c, 向/p, 任/v.
+NOT_SURNAME_TAGS = frozenset({"c", "p", "v", "q", "d", "r", "u", "uj", "f", "x"})
+# 摄 (photographed by) glued to a photographer's name: 陈飞摄.
+PHOTO_CREDIT = frozenset("摄攝")
+# Characters that end place names and common words but almost never a given name.
+NOT_NAME_FINAL = frozenset(
+    "县市省区镇乡街路楼院馆站厂局部司处所队社店场港湾岛寺庙宫画卡性质牌盾费率式型"
+)
+# Characters of transliterated foreign words; two in a three-character "name" make it a
+# foreign place (莫斯科, 巴格达) as often as a person, so context must decide.
+TRANSLITERATION = frozenset(
+    "斯尼拉克达科特尔亚阿巴伊乌索瓦卡萨图吉纳基罗里利维夫诺莫塔德登顿森堡格兰汗廷嫩布普丹奥埃俄卢韦泰喀坦哈洛墨"
+)
 # Tags of tokens that can never be a given name glued to a surname.
 NOT_GIVEN_NAME_TAGS = frozenset({"x", "m", "q", "p", "c", "u", "uj", "ul", "f", "r", "d", "t"})
 
@@ -186,7 +198,6 @@ def find_persons(
     """
     freq = name_freq or {}
     found: dict[str, None] = {}
-    len(tagged)
     candidates = [
         i for i, (word, tag) in enumerate(tagged) if tag in PERSON_TAGS or word in SURNAMES
     ]
@@ -205,6 +216,10 @@ def find_persons(
             after = _after(tagged, index + 1)
             if tag == "nr" and word[:1] in SURNAMES and word[1:] in TITLE_WORDS:
                 found.setdefault(word[:1], None)
+            elif word[-1] in PHOTO_CREDIT and len(word) >= 3:
+                # `陈飞摄/nr`: a photographer's name glued to 摄 (photographed by).
+                if _accept_tagged(word[:-1], tag, freq.get(word[:-1], 0), True):
+                    found.setdefault(word[:-1], None)
             elif _accept_tagged(word, tag, freq.get(word, 0), _vouched(before, after)):
                 found.setdefault(word, None)
     return list(found)
@@ -231,8 +246,12 @@ def _name_at(tagged: Sequence[tuple[str, str]], index: int, before: str) -> tupl
     word, tag = tagged[index]
     if len(word) != 1 or word not in SURNAMES or index + 1 >= len(tagged):
         return None, 0
+    if tag in NOT_SURNAME_TAGS:  # 和/c, 向/p, 任/v: the surname character used as a word
+        return None, 0
     given, given_tag = tagged[index + 1]
     if not (1 <= len(given) <= 2) or given_tag in NOT_GIVEN_NAME_TAGS or not HAN_RE.match(given):
+        return None, 0
+    if given in TITLE_WORDS:
         return None, 0
     after = _after(tagged, index + 2)
     if tag in PERSON_TAGS and given_tag in PERSON_TAGS:
@@ -249,13 +268,24 @@ def _accept_tagged(word: str, tag: str, freq: int, vouched: bool) -> bool:
         return False
     if "·" in word:
         return True
-    if tag == "nrt":  # transliterations: 克林顿; frequent ones are places and words (伊拉克, 令人)
-        return freq < 100 and (vouched or len(word) >= 3)
+    if tag == "nrt":
+        # Transliterations (克林顿); frequent ones are places and words (伊拉克, 令人), and
+        # one without a transliteration character is a Chinese phrase (努力提高, 献爱心).
+        return (
+            freq < 100
+            and (vouched or len(word) >= 3)
+            and any(char in TRANSLITERATION for char in word)
+        )
     surname = word[:1] in SURNAMES or word[:2] in COMPOUND_SURNAMES
     if tag == "nrfg":
         return len(word) >= 3 or surname
     if len(word) >= 4:
         return word[:2] in COMPOUND_SURNAMES
+    if not vouched and (
+        word[-1] in NOT_NAME_FINAL or sum(char in TRANSLITERATION for char in word) >= 2
+    ):
+        # 尚义县, 敬老院, 贺年卡; 莫斯科, 巴格达: places and words, unless context says person.
+        return False
     if len(word) == 3:
         return surname or (vouched and freq < 1000)
     if surname:
@@ -432,29 +462,31 @@ class Enricher:
         head = [part for part in (article.title, article.subtitle) if part]
         text = "\n".join([*head, *article.paragraphs])
         tagged = self._tag_original(text)
-        body_start = sum(len(part) + 1 for part in head)
+        words = [word for word, _ in tagged]
         persons = find_persons(tagged, self._name_freq)
         if article.byline is not None:
             persons.extend(a.name for a in article.byline.authors if a.name not in persons)
         return Enrichment(
-            tokens=_body_tokens(tagged, body_start) if self.tokens else None,
+            tokens=_body_tokens(words, sum(len(part) + 1 for part in head))
+            if self.tokens
+            else None,
             persons=tuple(persons),
-            places=_unique([word for word, tag in tagged if tag in PLACE_TAGS]),
-            organizations=_unique([word for word, tag in tagged if tag in ORGANIZATION_TAGS]),
-            keywords=self._top_keywords(tagged),
+            places=_unique([word for word, tag in tagged if tag == "ns"]),
+            organizations=_unique([word for word, tag in tagged if tag == "nt"]),
+            keywords=self._top_keywords(words),
         )
 
-    def _top_keywords(self, tagged: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    def _top_keywords(self, words: list[str]) -> tuple[str, ...]:
         """TF-IDF as jieba.analyse.extract_tags scores it, from the tokens already cut."""
         if not self.keywords:
             return ()
-        counts = Counter([word for word, _ in tagged])
         stop, idf, median = self._stop_words, self._idf, self._median_idf
-        # Dividing every weight by the token total would not change the order.
+        # jieba's stop words are Latin, so only ASCII tokens need the lower-case check; dividing
+        # every weight by the token total, as jieba does, would not change the order.
         weight = {
             word: n * idf.get(word, median)
-            for word, n in counts.items()
-            if len(word) >= 2 and not word.isspace() and word.lower() not in stop
+            for word, n in Counter(words).items()
+            if len(word) >= 2 and not (word.isascii() and (word.isspace() or word.lower() in stop))
         }
         return tuple(heapq.nlargest(self.keywords, weight, key=weight.__getitem__))
 
@@ -479,13 +511,13 @@ class Enricher:
         return tagged
 
 
-def _body_tokens(tagged: Sequence[tuple[str, str]], body_start: int) -> tuple[str, ...]:
+def _body_tokens(words: list[str], body_start: int) -> tuple[str, ...]:
     """The tokens from character offset ``body_start`` on, without whitespace tokens."""
     offset = index = 0
-    while offset < body_start and index < len(tagged):
-        offset += len(tagged[index][0])
+    while offset < body_start and index < len(words):
+        offset += len(words[index])
         index += 1
-    return tuple(word for word, _ in tagged[index:] if not word.isspace())
+    return tuple(word for word in words[index:] if not word.isspace())
 
 
 def _restore(tagged: list[tuple[str, str]], original: str) -> list[tuple[str, str]]:

@@ -93,6 +93,14 @@ def test_persons_f1_on_people_s_daily_dev_set(
         ([("、", "x"), ("余", "m"), ("先河", "n"), ("主持", "v")], ["余先河"]),
         # Without context the same tokens are an ordinary phrase.
         ([("开创", "v"), ("余", "m"), ("先河", "n")], []),
+        # A surname character used as a conjunction or verb does not open a name.
+        ([("工人", "n"), ("和", "c"), ("职工", "n"), ("发言", "v")], []),
+        # A photographer's credit glued to 摄.
+        ([("（", "x"), ("陈飞摄", "nr"), ("）", "x")], ["陈飞"]),
+        # Place-like endings and foreign places are not names without a person's context.
+        ([("在", "p"), ("尚义县", "nr"), ("，", "x")], []),
+        ([("抵达", "v"), ("巴格达", "nr"), ("。", "x")], []),
+        ([("总统", "n"), ("克林顿", "nr"), ("说", "v")], ["克林顿"]),
         # Dictionary words tagged nr are not names.
         ([("群众", "n"), ("严格遵守", "nr"), ("规定", "n")], []),
         ([("要", "v"), ("严肃处理", "nr"), ("。", "x")], []),
