@@ -216,7 +216,8 @@ PINYIN_RE = re.compile(
     f"[(（](?<=[{HAN}{LOST}a-zA-Z][(（])([{PINYIN_LETTERS}]{{1,6}})[)）]"
     f"((?:[(（][{PINYIN_LETTERS}]{{1,6}}[)）])*)"
     # The garbage of a damaged span that lost its opening bracket: 鏈?zhǔn) keeps only the "?".
-    f"|[{PINYIN_LETTERS}](?<=[{LOST}].)[{PINYIN_LETTERS}]{{0,5}}[)）]"
+    f"|([{PINYIN_LETTERS}](?<=[{LOST}].)[{PINYIN_LETTERS}]{{0,5}})[)）]"
+    f"((?:[(（][{PINYIN_LETTERS}]{{1,6}}[)）])*)"
 )
 # One bracketed run inside a PINYIN_RE match.
 BRACKETED_RE = re.compile(f"[(（]([{PINYIN_LETTERS}]{{1,6}})[)）]")
@@ -235,14 +236,12 @@ def strip_pinyin_counted(text: str) -> Counted:
 
     def strip(match: re.Match[str]) -> str:
         nonlocal removed
-        first, more = match.groups()
-        if first is None:  # bracket-less garbage after a "?"
-            found = match.group(0)
-            if is_syllable(found[:-1]):
-                removed += 1
-                return ""
-            return found
-        after_latin = text[match.start() - 1].isascii()
+        first, more, garbage, more_after_garbage = match.groups()
+        after_latin = False
+        if garbage is not None:  # bracket-less garbage after a "?"
+            first, more = garbage, more_after_garbage
+        else:
+            after_latin = text[match.start() - 1].isascii()
         if not _is_reading(first, after_latin):
             return match.group(0)
         removed += 1
