@@ -63,6 +63,7 @@ ARROW_SCHEMA = pa.schema(
         ),
         ("keywords", STRING_LIST),
         ("tokens", STRING_LIST),
+        ("repairs", pa.struct([("pinyin_removed", pa.int64()), ("commas_collapsed", pa.int64())])),
         ("quality", pa.struct([("flags", STRING_LIST), ("han_ratio", pa.float64())])),
         ("stats", pa.struct([("characters", pa.int64()), ("paragraphs", pa.int64())])),
         ("source", pa.struct([("uri", pa.string()), ("bytes", pa.int64()), ("line", pa.int64())])),
@@ -103,6 +104,7 @@ def make_record(n: int) -> dict[str, Any]:
         },
         "keywords": ["疫情", "防控"],
         "tokens": None if n % 3 == 1 else ["会议", "强调", "，"],
+        "repairs": {"pinyin_removed": n % 3, "commas_collapsed": 1},
         "quality": {"flags": [] if n % 2 else ["no_byline"], "han_ratio": 0.875},
         "stats": {"characters": len(text), "paragraphs": len(paragraphs)},
         "source": {"uri": f"in/{n}.txt", "bytes": 3 * len(text), "line": None},
@@ -131,12 +133,13 @@ def open_writer(out: Path, **kwargs: Any) -> DatasetWriter:
 
 
 def feed(writer: DatasetWriter, items: list[tuple[str, Any]], start: int = 0) -> None:
+    """Report ``items[start:]``; input ``n`` is said to be ``n + 1`` bytes long."""
     for position in range(start, len(items)):
         kind, item = items[position]
         if kind == "record":
-            writer.add_record(item, position)
+            writer.add_record(item, position, input_bytes=position + 1)
         else:
-            writer.add_reject(item, position)
+            writer.add_reject(item, position, input_bytes=position + 1)
 
 
 def write_dataset(out: Path, count: int = 20, **kwargs: Any) -> dict[str, Any]:
@@ -283,8 +286,14 @@ def test_manifest_lists_every_shard_with_true_sizes_and_digests(tmp_path: Path) 
     assert manifest["counts"]["duplicates"] == 1
     assert manifest["counts"]["rejects"] == 2
     assert manifest["counts"]["rejects_by_stage"] == {"decode": 2}
-    assert manifest["counts"]["rejects_by_reason"] == {"decode": {"binary": 2}}
-    assert manifest["counts"]["duplicates_by_reason"] == {"duplicate": {"exact": 1}}
+    assert manifest["counts"]["rejects_by_reason"] == {"decode/binary": 2}
+    assert manifest["counts"]["duplicates_by_reason"] == {"exact": 1}
+    assert manifest["counts"]["input_bytes"] == sum(range(1, 21))
+    records = records_of(outcomes(20))
+    assert manifest["counts"]["repairs"] == {
+        "pinyin_removed": sum(r["repairs"]["pinyin_removed"] for r in records),
+        "commas_collapsed": 17,
+    }
     assert len(manifest["shards"]) == 9
     assert [s["rows"] for s in manifest["shards"] if s["format"] == "csv"] == [6, 6, 5]
     for shard in manifest["shards"]:
@@ -378,7 +387,8 @@ def uninterrupted(out: Path, count: int, **kwargs: Any) -> dict[str, bytes]:
 @pytest.mark.parametrize("crash_at", [2, 8, 11, 16, 22])
 def test_resume_after_a_crash_gives_byte_identical_files(tmp_path: Path, crash_at: int) -> None:
     settings = {"formats": ("parquet", "jsonl", "csv"), "shard_rows": 4, "jsonl_compression": "gz"}
-    expected = uninterrupted(tmp_path / "whole", 25, **settings)
+    whole = write_dataset(tmp_path / "whole", 25, **settings)
+    expected = data_bytes(tmp_path / "whole")
     out = tmp_path / "ds"
     items = outcomes(25)
     writer = open_writer(out, options={"year": 2020}, **settings)
@@ -391,16 +401,14 @@ def test_resume_after_a_crash_gives_byte_identical_files(tmp_path: Path, crash_a
     # shard 2 (14), 14-17 shard 3 (18): a resumed run skips the inputs of full shards only.
     committed = {2: 0, 8: 4, 11: 9, 16: 14, 22: 18}[crash_at]
     assert resumed.resume_point == committed
+    counts = resumed.committed_counts
+    assert counts["records"] + counts["duplicates"] + counts["rejects"] == committed
+    assert counts["input_bytes"] == sum(range(1, committed + 1))
     feed(resumed, items, start=resumed.resume_point)
     manifest = resumed.finish({})
     assert data_bytes(out) == expected
+    assert manifest["counts"] == whole["counts"]
     assert manifest["counts"]["inputs"] == 25
-    assert (
-        manifest["counts"]["records"]
-        + manifest["counts"]["rejects"]
-        + manifest["counts"]["duplicates"]
-        == 25
-    )
 
 
 def test_crash_between_rename_and_journal_is_rolled_back(

@@ -139,17 +139,16 @@ def render_card(
         ("", "documents"),
         [(key, counts.get(key, 0)) for key in ("inputs", "records", "duplicates", "rejects")],
     )
-    by_reason = [
-        (f"{stage} / {reason}", number)
-        for key in ("rejects_by_reason", "duplicates_by_reason")
-        for stage, reasons in sorted((counts.get(key) or {}).items())
-        for reason, number in sorted(reasons.items())
-    ]
+    by_reason = sorted((counts.get("rejects_by_reason") or {}).items())
+    by_reason += sorted(
+        (f"duplicate/{reason}", number)
+        for reason, number in (counts.get("duplicates_by_reason") or {}).items()
+    )
     if by_reason:
         out += ["", "## Rejects and duplicates by stage and reason", ""]
         out += ["Each is one line of `rejects.jsonl`, with its source and a detail.", ""]
-        out += _table(("stage / reason", "documents"), by_reason)
-    repairs = report.get("repairs")
+        out += _table(("stage/reason", "documents"), by_reason)
+    repairs = report.get("repairs") or counts.get("repairs")
     if isinstance(repairs, Mapping) and repairs:
         out += ["", "## Repairs", "", "Total repairs over all records, per pass:", ""]
         out += _table(("pass", "count"), list(repairs.items()))

@@ -183,6 +183,8 @@ class DatasetWriter:
             "rejects_by_stage": {},
             "rejects_by_reason": {},
             "duplicates_by_reason": {},
+            "repairs": {},
+            "input_bytes": 0,
         }
         self._closed = False
         self._resume_extras: list[bytes] = []
@@ -363,9 +365,16 @@ class DatasetWriter:
         return self._committed
 
     @property
-    def committed_counts(self) -> dict[str, int]:
-        """Records, duplicates and rejects written so far (including the open shard)."""
-        return {key: self._counts[key] for key in ("records", "duplicates", "rejects")}
+    def committed_counts(self) -> dict[str, Any]:
+        """The running totals; right after opening, those of the last commit (what a resumed run
+        starts from).
+
+        ``records``, ``duplicates``, ``rejects``; ``rejects_by_stage`` (stage → n),
+        ``rejects_by_reason`` (``"stage/reason"`` → n), ``duplicates_by_reason`` (reason → n);
+        ``repairs``, the per-pass sums of the records' ``repairs`` counts; ``input_bytes``, the
+        sum of the ``input_bytes`` given with each outcome.
+        """
+        return orjson.loads(orjson.dumps(self._counts))
 
     @property
     def resume_extras(self) -> list[bytes]:
@@ -389,8 +398,11 @@ class DatasetWriter:
             )
         self._next += 1
 
-    def add_record(self, record: dict[str, Any], position: int) -> None:
-        """Write one record (input ``position``) to the open shard, committing it when full."""
+    def add_record(self, record: dict[str, Any], position: int, *, input_bytes: int = 0) -> None:
+        """Write one record (input ``position``) to the open shard, committing it when full.
+
+        ``input_bytes`` (the size of the input document) only feeds the ``input_bytes`` total.
+        """
         self._take(position)
         line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
         try:
@@ -403,7 +415,15 @@ class DatasetWriter:
             raise _output_error("write", self._current_path(), exc) from exc
         self._current_rows += 1
         self._current_bytes += len(line)
-        self._counts["records"] += 1
+        counts = self._counts
+        counts["records"] += 1
+        counts["input_bytes"] += input_bytes
+        repairs = record.get("repairs")
+        if isinstance(repairs, dict):
+            totals = counts["repairs"]
+            for key, value in repairs.items():
+                if isinstance(value, int):
+                    totals[key] = totals.get(key, 0) + value
         settings = self._settings
         if (
             self._current_rows >= settings["shard_rows"]
@@ -411,7 +431,7 @@ class DatasetWriter:
         ):
             self._commit()
 
-    def add_reject(self, reject: Reject, position: int) -> None:
+    def add_reject(self, reject: Reject, position: int, *, input_bytes: int = 0) -> None:
         """Append one reject (or duplicate) for input ``position`` to ``rejects.jsonl``."""
         self._take(position)
         line = orjson.dumps(reject.to_dict(), option=orjson.OPT_APPEND_NEWLINE)
@@ -422,16 +442,19 @@ class DatasetWriter:
         except OSError as exc:
             self._fail()
             raise _output_error("write", self.out / REJECTS, exc) from exc
+        counts = self._counts
+        counts["input_bytes"] += input_bytes
         if reject.stage == "duplicate":
-            self._counts["duplicates"] += 1
-            by_reason = self._counts["duplicates_by_reason"]
+            counts["duplicates"] += 1
+            key = reject.reason
+            by_reason = counts["duplicates_by_reason"]
         else:
-            self._counts["rejects"] += 1
-            by_stage = self._counts["rejects_by_stage"]
+            counts["rejects"] += 1
+            by_stage = counts["rejects_by_stage"]
             by_stage[reject.stage] = by_stage.get(reject.stage, 0) + 1
-            by_reason = self._counts["rejects_by_reason"]
-        reasons = by_reason.setdefault(reject.stage, {})
-        reasons[reject.reason] = reasons.get(reject.reason, 0) + 1
+            key = f"{reject.stage}/{reject.reason}"
+            by_reason = counts["rejects_by_reason"]
+        by_reason[key] = by_reason.get(key, 0) + 1
 
     # -- shards --------------------------------------------------------------------------------
 
