@@ -163,11 +163,26 @@ class Deduper:
         return len(self._ids)
 
     def check(self, record: Mapping[str, Any]) -> str | None:
-        """The id of the earlier record ``record`` duplicates; else remember it and return None."""
+        """The id of the earlier record ``record`` duplicates; else remember it and return None.
+
+        The answer is the record's own id for an exact duplicate, another id for a near one.
+        """
         record_id = str(record["id"])
         if record_id in self._ids:
             return record_id
         signature = sketch(record.get("text") or "") if self.near else None
+        return self.check_sketch(record_id, signature)
+
+    def check_sketch(self, record_id: str, signature: bytes | None) -> str | None:
+        """:meth:`check` for a record whose :func:`sketch` is already computed.
+
+        This is the sequential half of a distributed run's global step: workers compute the
+        sketches in parallel, and one process checks ``(id, sketch)`` pairs in input order.
+        """
+        if record_id in self._ids:
+            return record_id
+        if not self.near:
+            signature = None
         if signature is not None:
             match = self._near_match(signature)
             if match is not None:

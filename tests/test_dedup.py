@@ -146,3 +146,17 @@ def test_a_copy_is_matched_to_the_right_one_of_two_similar_articles(seed_text: s
     # Jaccard ≈ 0.83: under the threshold, though the two share LSH bands.
     assert dedup.check({"id": "shorter", "text": shorter}) is None
     assert dedup.check({"id": "copy", "text": shorter}) == "shorter"
+
+
+def test_check_sketch_gives_the_same_answers_as_check(seed_text: str) -> None:
+    text = "\n".join(_lines(seed_text))
+    records = [
+        {"id": "a", "text": text},
+        {"id": "b", "text": text + "\n本报将继续关注此事进展。"},
+        {"id": "a", "text": "别的文字"},
+        {"id": "c", "text": "中共中央总书记江泽民发表一九九八年新年讲话"},
+    ]
+    by_text, by_sketch = Deduper(), Deduper()
+    answers = [by_text.check(r) for r in records]
+    assert answers == [None, "a", "a", None]
+    assert [by_sketch.check_sketch(r["id"], sketch(r["text"])) for r in records] == answers

@@ -696,3 +696,31 @@ def test_resume_refuses_when_a_committed_shard_was_deleted(tmp_path: Path) -> No
     (out / "data" / "part-00000.csv").unlink()
     with pytest.raises(OutputError, match=r"data/part-00000\.csv is missing"):
         open_writer(out, shard_rows=2, resume=True)
+
+
+def test_interrupt_right_after_the_journal_is_saved_keeps_the_shard(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "ds"
+    real_save = journal.save_state
+    saves = 0
+
+    def save_then_interrupt(path: Path, state: dict[str, Any]) -> None:
+        nonlocal saves
+        saves += 1
+        real_save(path, state)
+        if saves == 2:  # shard 0's journal is on disk; Ctrl-C lands before the writer notes it
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(journal, "save_state", save_then_interrupt)
+    writer = open_writer(out, shard_rows=4)
+    with pytest.raises(KeyboardInterrupt):
+        feed(writer, outcomes(10))
+    writer.abort()
+    assert sorted(os.listdir(out / "data")) == [
+        "part-00000.csv",
+        "part-00000.jsonl",
+        "part-00000.parquet",
+    ]
+    monkeypatch.setattr(journal, "save_state", real_save)
+    assert open_writer(out, shard_rows=4, resume=True).resume_point == 4

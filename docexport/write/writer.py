@@ -540,9 +540,16 @@ class DatasetWriter:
         self._current = []
         # A shard renamed by a commit that then failed is complete but not journaled: a
         # resumed run rewrites it, and nobody should mistake it for a committed one meanwhile.
+        # The journal on disk decides (an interrupt may land just after it was saved).
+        try:
+            saved = journal.load_state(self.out) or {}
+        except (OSError, ValueError):
+            saved = {}
+        listed = {shard["path"] for shard in saved.get("shards", ())}
         for path in self._unjournaled:
-            with contextlib.suppress(OSError):
-                path.unlink()
+            if f"{DATA}/{path.name}" not in listed:
+                with contextlib.suppress(OSError):
+                    path.unlink()
         self._unjournaled = []
         self._closed = True
         rejects, self._rejects = self._rejects, None
