@@ -1,0 +1,39 @@
+"""Finding GBK byte-shift mojibake spans (found and reported, never changed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from docexport.normalise.mojibake import find_mojibake
+
+
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        ("重点抓好进口冷鏈?称贩揽?，确保", ["?称贩揽?"]),
+        ("确保所有进口冷鏈?称啡鞒炭勺匪荨R掷m用力", ["?称啡鞒炭勺匪荨R掷m"]),
+        ("主动回应群众关切?;鶎狱h組織要發揮", ["?;鶎狱h"]),
+    ],
+)
+def test_seed_mojibake_is_found(text: str, spans: list[str]) -> None:
+    assert [text[a:b] for a, b in find_mojibake(text)] == spans
+
+
+def test_shifting_the_found_span_gives_back_the_original_bytes() -> None:
+    # The premise of detection: 称贩揽 read one byte later is 品防 (from 食品防控).
+    assert "称贩揽".encode("gbk")[1:].decode("gbk", errors="ignore") == "品防"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你说什么?我们走吧",
+        "这是一个?字",
+        "日?报记者",
+        "http://a.b/c?d=1",
+        "没有问号的句子",
+        "质量?好不好",
+    ],
+)
+def test_question_marks_and_lost_characters_are_not_mojibake(text: str) -> None:
+    assert find_mojibake(text) == []

@@ -1,0 +1,173 @@
+"""Each repair pass on its own: the damage it repairs, and clean text it must leave alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from docexport.normalise.passes import (
+    COUNTED,
+    clean_up_text,
+    collapse_spurious_commas,
+    fold_fullwidth_alnum,
+    recover_lost_characters,
+    strip_pinyin,
+    widen_cjk_punctuation,
+)
+
+# Clean text no pass may change (the negative cases of issue #2).
+UNTOUCHABLE = [
+    "市级部门（单位）要落实",
+    "世界卫生组织(WHO)发布",
+    "成立于(2021)年",
+    "条款(a)规定",
+    "the (de) particle",
+    "增长3.5%",
+    "投资1,200亿元",
+    "10:30开会",
+    "见http://a.b/c?d=1页",
+    "e.g., this",
+    "他说：“We will, again.”",
+    "１９９８年",
+]
+
+
+@pytest.mark.parametrize(
+    "repair",
+    [clean_up_text, collapse_spurious_commas, recover_lost_characters, strip_pinyin],
+)
+@pytest.mark.parametrize("text", UNTOUCHABLE)
+def test_passes_leave_clean_text_alone(repair, text: str) -> None:
+    assert repair(text) == text
+
+
+@pytest.mark.parametrize("text", UNTOUCHABLE[:-1])
+def test_widening_and_folding_leave_clean_text_alone(text: str) -> None:
+    assert widen_cjk_punctuation(text) == text
+    assert fold_fullwidth_alnum(text) == text
+
+
+@pytest.mark.parametrize(
+    ("damaged", "repaired"),
+    [
+        ("\ufeff标题", "标题"),
+        ("一\r\n二\r三", "一\n二\n三"),
+        ("正\u200b文\u200d\x07", "正文"),
+        ("行尾  \t\n下一行\u3000", "行尾\n下一行"),
+        ("一\n\n\n\n二", "一\n\n二"),
+        ("zhu\u030cn", "zhǔn"),
+        ("坏\ud800字", "坏\ufffd字"),
+    ],
+)
+def test_clean_up_text(damaged: str, repaired: str) -> None:
+    assert clean_up_text(damaged) == repaired
+
+
+@pytest.mark.parametrize(
+    ("damaged", "repaired"),
+    [
+        ("１９９８年", "1998年"),
+        ("ＷＨＯ报告", "WHO报告"),
+        ("ａｂｃ，（）：", "abc，（）："),
+    ],
+)
+def test_fold_fullwidth_alnum_never_folds_cjk_punctuation(damaged: str, repaired: str) -> None:
+    assert fold_fullwidth_alnum(damaged) == repaired
+
+
+@pytest.mark.parametrize(
+    ("damaged", "repaired"),
+    [
+        ("精準(zhǔn)防控", "精準防控"),
+        ("打贏（yíng）", "打贏"),
+        ("中(zhōng)(guó)", "中"),
+        ("好的(de)", "好的"),
+        ("啊(à)", "啊"),
+        ("冷鏈?zhǔn)称", "冷鏈?称"),
+        ("?qǐng)(zhǔn)", "?"),
+        ("R掷m(xù)用力", "R掷m用力"),
+        ("中(zhōng)(WHO)", "中(WHO)"),
+    ],
+)
+def test_strip_pinyin(damaged: str, repaired: str) -> None:
+    assert strip_pinyin(damaged) == repaired
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["条款(a)", "word(de)", "部门(单位)", "地区(ABC)", "公司(co)", "(zhǔn)开头", "中 (zhǔn)"],
+)
+def test_strip_pinyin_keeps_what_is_not_a_glued_reading(text: str) -> None:
+    assert strip_pinyin(text) == text
+
+
+@pytest.mark.parametrize(
+    ("damaged", "repaired"),
+    [
+        ("瀘州日?qǐng)?bào)記者", "瀘州日報記者"),
+        ("泸州日?(bào)记者", "泸州日报记者"),
+        ("人民日\ufffd(bào)", "人民日报"),
+        ("日?(xyz)", "日?(xyz)"),
+        ("?(bào)", "?(bào)"),
+    ],
+)
+def test_recover_lost_characters(damaged: str, repaired: str) -> None:
+    assert recover_lost_characters(damaged) == repaired
+
+
+@pytest.mark.parametrize(
+    ("damaged", "repaired"),
+    [
+        ("会议,,传达", "会议,传达"),
+        ("党中央,、国务院", "党中央、国务院"),
+        ("工作,。", "工作。"),
+        ("等情况,;重点", "等情况;重点"),
+        ("会议,，传达", "会议，传达"),
+        ("会议,,,传达", "会议,传达"),
+        ("(美国),、日本", "(美国)、日本"),
+        ("3.5%,。", "3.5%。"),
+        ("1,,2", "1,,2"),
+        ("a,,b", "a,,b"),
+    ],
+)
+def test_collapse_spurious_commas(damaged: str, repaired: str) -> None:
+    assert collapse_spurious_commas(damaged) == repaired
+
+
+@pytest.mark.parametrize(
+    ("damaged", "repaired"),
+    [
+        ("会议,传达", "会议，传达"),
+        ("杨林兴:精准", "杨林兴：精准"),
+        ("情况;重点", "情况；重点"),
+        ("是吗?对!", "是吗？对！"),
+        ("部门(单位)要", "部门（单位）要"),
+        ("10:30,在北京", "10:30，在北京"),
+        ("（WHO）,世界", "（WHO），世界"),
+        ("oursite!(我真的喜欢)", "oursite！（我真的喜欢）"),
+        ("a,:中", "a，：中"),
+        ("发家?谁都想", "发家？谁都想"),
+        ("怎么办?", "怎么办？"),
+    ],
+)
+def test_widen_cjk_punctuation(damaged: str, repaired: str) -> None:
+    assert widen_cjk_punctuation(damaged) == repaired
+
+
+@pytest.mark.parametrize("text", ["日?报", "冷链?称", "1,200亿元", "http://a.b/c?id=1,2", "(WHO)"])
+def test_widen_leaves_lost_characters_and_latin_context(text: str) -> None:
+    assert widen_cjk_punctuation(text) == text
+
+
+@pytest.mark.parametrize(
+    ("name", "damaged", "count"),
+    [
+        ("clean_up_text", "\ufeff一\r\n二", 2),
+        ("fold_fullwidth_alnum", "１９９８年", 4),
+        ("recover_lost_characters", "日?(bào)", 1),
+        ("strip_pinyin", "精準(zhǔn)防(fáng)", 2),
+        ("collapse_spurious_commas", "会议,,,传达,、", 3),
+        ("widen_cjk_punctuation", "会议,传达(单位)", 3),
+    ],
+)
+def test_counted_twins_count_edits(name: str, damaged: str, count: int) -> None:
+    assert COUNTED[name](damaged)[1] == count

@@ -1,0 +1,37 @@
+"""The pinyin inventory and the reading index behind strip_pinyin and lost-character recovery."""
+
+from __future__ import annotations
+
+import pytest
+
+from docexport.normalise.pinyin import SYLLABLES, chars_with_reading, fold_tones, is_syllable
+
+
+@pytest.mark.parametrize(
+    "word", ["zhǔn", "yíng", "lǜ", "lv", "nüè", "zhuang", "er", "de", "à", "ḿ", "xù", "qǐng"]
+)
+def test_readings_are_syllables(word: str) -> None:
+    assert is_syllable(word)
+
+
+@pytest.mark.parametrize("word", ["a", "e", "o", "m", "n", "who", "co", "abc", "zhx", "", "单位"])
+def test_list_markers_and_words_are_not_syllables(word: str) -> None:
+    assert not is_syllable(word)
+
+
+def test_inventory_has_the_standard_size() -> None:
+    # Standard tables list about 400 toneless syllables (a, e, o excluded here on purpose).
+    assert 390 <= len(SYLLABLES) <= 420
+
+
+def test_fold_tones_keeps_u_umlaut_distinct() -> None:
+    assert fold_tones("lǚ") == "lü" != fold_tones("lǔ") == "lu"
+
+
+@pytest.mark.parametrize(("reading", "char"), [("bào", "报"), ("bào", "報"), ("zhǔn", "准")])
+def test_chars_with_reading_finds_both_scripts(reading: str, char: str) -> None:
+    assert char in chars_with_reading(reading)
+
+
+def test_unknown_reading_has_no_characters() -> None:
+    assert chars_with_reading("zzz") == ()
