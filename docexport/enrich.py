@@ -153,6 +153,14 @@ TITLE_ENDINGS = ("书记", "市长", "省长", "主任", "部长", "主席", "�
 # Name tags jieba uses: nr (Chinese names), nrfg (full names), nrt (transliterations); places
 # are ns and organisations nt.
 PERSON_TAGS = frozenset({"nr", "nrfg", "nrt"})
+MARKED_TAGS = PERSON_TAGS | {"ns", "nt"}
+# Keyword weights (idf, or 0 for words TF-IDF skips) of the words seen so far in this process.
+# Looking a word up in jieba's 265,000-word idf table costs more than the rest of the keyword
+# step, and news reuses the same few thousand words, so a small table of them pays; it stops
+# growing at WEIGHT_CACHE_SIZE words so memory stays bounded. The idf table is the same in
+# every Enricher, so they can share it.
+WEIGHT_CACHE_SIZE = 50_000
+_WEIGHTS: dict[str, float] = {}
 # Han characters, for telling words from punctuation and numbers.
 HAN_RE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff·]+$")
 # Numbers and Latin words outside jieba's dictionary, tagged m and eng as rjieba does.
@@ -196,11 +204,15 @@ def find_persons(
     >>> find_persons([("群众", "n"), ("严格遵守", "nr"), ("规定", "n")])
     []
     """
-    freq = name_freq or {}
+    marks = [i for i, (word, tag) in enumerate(tagged) if tag in PERSON_TAGS or word in SURNAMES]
+    return _find_persons(tagged, name_freq or {}, marks)
+
+
+def _find_persons(
+    tagged: Sequence[tuple[str, str]], freq: dict[str, int], candidates: Iterable[int]
+) -> list[str]:
+    """:func:`find_persons` over the token positions already known to be worth a look."""
     found: dict[str, None] = {}
-    candidates = [
-        i for i, (word, tag) in enumerate(tagged) if tag in PERSON_TAGS or word in SURNAMES
-    ]
     skip_to = 0
     for index in candidates:
         if index < skip_to:
@@ -463,7 +475,12 @@ class Enricher:
         text = "\n".join([*head, *article.paragraphs])
         tagged = self._tag_original(text)
         words = [word for word, _ in tagged]
-        persons = find_persons(tagged, self._name_freq)
+        # One scan finds every position the entity readers need: name, place and organisation
+        # tags, and surname characters that may open a name jieba split.
+        marks = [
+            i for i, (word, tag) in enumerate(tagged) if tag in MARKED_TAGS or word in SURNAMES
+        ]
+        persons = _find_persons(tagged, self._name_freq, marks)
         if article.byline is not None:
             persons.extend(a.name for a in article.byline.authors if a.name not in persons)
         return Enrichment(
@@ -471,24 +488,38 @@ class Enricher:
             if self.tokens
             else None,
             persons=tuple(persons),
-            places=_unique([word for word, tag in tagged if tag == "ns"]),
-            organizations=_unique([word for word, tag in tagged if tag == "nt"]),
+            places=_unique([tagged[i][0] for i in marks if tagged[i][1] == "ns"]),
+            organizations=_unique([tagged[i][0] for i in marks if tagged[i][1] == "nt"]),
             keywords=self._top_keywords(words),
         )
 
     def _top_keywords(self, words: list[str]) -> tuple[str, ...]:
-        """TF-IDF as jieba.analyse.extract_tags scores it, from the tokens already cut."""
+        """TF-IDF as jieba.analyse.extract_tags scores it, from the tokens already cut.
+
+        Dividing every weight by the token total, as jieba does, would not change the order,
+        so it is left out.
+        """
         if not self.keywords:
             return ()
-        stop, idf, median = self._stop_words, self._idf, self._median_idf
-        # jieba's stop words are Latin, so only ASCII tokens need the lower-case check; dividing
-        # every weight by the token total, as jieba does, would not change the order.
-        weight = {
-            word: n * idf.get(word, median)
-            for word, n in Counter(words).items()
-            if len(word) >= 2 and not (word.isascii() and (word.isspace() or word.lower() in stop))
-        }
+        weights = _WEIGHTS
+        weight: dict[str, float] = {}
+        for word, count in Counter(words).items():
+            value = weights.get(word)
+            if value is None:
+                value = self._weight(word)
+                if len(weights) < WEIGHT_CACHE_SIZE:
+                    weights[word] = value
+            if value:
+                weight[word] = count * value
         return tuple(heapq.nlargest(self.keywords, weight, key=weight.__getitem__))
+
+    def _weight(self, word: str) -> float:
+        """A word's idf, or 0 for what jieba never counts (one character, space, stop words)."""
+        if len(word) < 2 or (
+            word.isascii() and (word.isspace() or word.lower() in self._stop_words)
+        ):
+            return 0.0
+        return self._idf.get(word, self._median_idf)
 
     def _tag_original(self, text: str) -> list[tuple[str, str]]:
         """Tag ``text``, through a simplified copy when it is traditional; original characters."""
@@ -517,7 +548,7 @@ def _body_tokens(words: list[str], body_start: int) -> tuple[str, ...]:
     while offset < body_start and index < len(words):
         offset += len(words[index])
         index += 1
-    return tuple(word for word in words[index:] if not word.isspace())
+    return tuple([word for word in words[index:] if not word.isspace()])
 
 
 def _restore(tagged: list[tuple[str, str]], original: str) -> list[tuple[str, str]]:

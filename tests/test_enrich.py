@@ -179,6 +179,19 @@ def test_user_dictionary_adds_names_to_that_enricher_only(engine: str, tmp_path:
     assert plain.tokens is not None and "龙华飞" not in plain.tokens
 
 
+@pytest.mark.parametrize("engine", ["rjieba", "jieba"])
+def test_two_user_dictionaries_do_not_share_words(engine: str, tmp_path: Path) -> None:
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text("龙华飞 nr\n", encoding="utf-8")  # no frequency: the engine suggests one
+    second.write_text("凤鸣岐 5 nr\n", encoding="utf-8")
+    text = article("龙华飞和凤鸣岐在会上发言。")
+    one = Enricher(engine, user_dict=first).enrich(text)
+    two = Enricher(engine, user_dict=second).enrich(text)
+    assert one.tokens is not None and two.tokens is not None
+    assert "龙华飞" in one.tokens and "凤鸣岐" not in one.tokens
+    assert "凤鸣岐" in two.tokens and "龙华飞" not in two.tokens
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
