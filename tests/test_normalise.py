@@ -48,7 +48,9 @@ def test_seed_repair_counts_are_pinned(seed_result: NormaliseResult) -> None:
     assert repairs["commas_collapsed"] == 78
     assert repairs["punctuation_widened"] == 64
     assert repairs["mojibake_found"] == 3
-    assert repairs["mojibake_repaired"] == 0
+    # 冷鏈?称贩揽? re-read as 冷链食品防, its last character (控) left as U+FFFD.
+    assert repairs["mojibake_repaired"] == 1
+    assert repairs["replacement_characters"] == 1
     assert repairs["characters_converted"] > 300
     assert repairs["cleanup"] == 0
 
@@ -70,13 +72,25 @@ def test_seed_comes_out_simplified_without_damage(seed_result: NormaliseResult) 
     assert to_simplified(outside_mojibake) == outside_mojibake
 
 
-def test_seed_mojibake_is_flagged_and_left_as_found(seed_result: NormaliseResult) -> None:
+def test_seed_mojibake_is_repaired_or_flagged_and_left_as_found(
+    seed_result: NormaliseResult,
+) -> None:
+    repaired = [span for span in seed_result.spans if span.kind == "mojibake_repaired"]
+    assert [(span.before, span.after) for span in repaired] == [("?称贩揽?", "食品防\ufffd")]
+    assert "进口冷链食品防\ufffd，确保" in seed_result.text
     found = [span for span in seed_result.spans if span.kind == "mojibake_found"]
-    assert [span.before for span in found] == ["?称贩揽?", "?称啡鞒炭勺匪荨R掷m", "?;鶎狱h"]
+    assert [span.before for span in found] == ["?称啡鞒炭勺匪荨R掷m", "?;鶎狱h"]
     for span in found:
         assert seed_result.text[span.start : span.end] == span.before
-    assert seed_result.flags == ("mojibake",)
+    assert seed_result.flags == ("mojibake", "lost_characters")
     assert (seed_result.script_detected, seed_result.script_output) == ("Hant", "Hans")
+
+
+def test_seed_mojibake_is_only_flagged_with_repair_off(seed_text: str) -> None:
+    result = normalise(seed_text, repair_mojibake=False)
+    assert result.repairs["mojibake_found"] == 3
+    assert result.repairs["mojibake_repaired"] == 0
+    assert "进口冷链?称贩揽?，确保" in result.text
 
 
 def test_seed_is_a_fixed_point(seed_result: NormaliseResult) -> None:
@@ -139,6 +153,7 @@ def test_passes_are_the_stable_names_the_cli_exposes() -> None:
         "fold_fullwidth_alnum",
         "recover_lost_characters",
         "strip_pinyin",
+        "repair_mojibake",
         "convert_script",
         "collapse_spurious_commas",
         "widen_cjk_punctuation",

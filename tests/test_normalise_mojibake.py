@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from docexport.normalise.mojibake import find_mojibake
+from docexport.normalise.mojibake import find_mojibake, repair_mojibake, repair_mojibake_counted
 
 
 @pytest.mark.parametrize(
@@ -37,3 +37,32 @@ def test_shifting_the_found_span_gives_back_the_original_bytes() -> None:
 )
 def test_question_marks_and_lost_characters_are_not_mojibake(text: str) -> None:
     assert find_mojibake(text) == []
+
+
+@pytest.mark.parametrize(
+    ("damaged", "repaired"),
+    [
+        # 食品防控 one byte late; the lost trail byte of 控 is not decided by "，" -> U+FFFD.
+        ("重点抓好进口冷链?称贩揽?，确保", "重点抓好进口冷链食品防\ufffd，确保"),
+        # 基層黨 one byte late, resynchronised by the ASCII byte "h".
+        ("群众关切?鶎狱h组织要", "群众关切基層黨组织要"),
+    ],
+)
+def test_confident_spans_are_reread_one_byte_earlier(damaged: str, repaired: str) -> None:
+    assert repair_mojibake(damaged) == repaired
+    assert repair_mojibake_counted(damaged)[1] == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A byte pair went missing in the middle (全流): the re-read has a wrong character.
+        "确保所有进口冷链?称啡鞒炭勺匪荨R掷m用力",
+        # A stray mark after the "?" whose byte cannot be placed.
+        "群众关切?;鶎狱h组织要",
+        "你说什么?我们走吧",
+    ],
+)
+def test_spans_that_cannot_be_reread_confidently_stay_as_found(text: str) -> None:
+    assert repair_mojibake(text) == text
+    assert repair_mojibake_counted(text)[1] == 0

@@ -13,16 +13,19 @@ The passes, in the order they run (``PASSES``), and why in that order:
    （zhǔn）) and before script conversion (OpenCC converts by phrase, and an annotation inside a
    word breaks the phrase match).
 
-   Then GBK mojibake spans are found (``mojibake.find_mojibake``): they are reported and kept
-   out of the remaining passes, which would otherwise widen their ``?`` and convert their
-   characters, and so destroy the bytes a later repair needs.
-5. ``convert_script`` — OpenCC t2s (default), s2t, or nothing with ``script="keep"``. After
+5. ``repair_mojibake`` — ``冷链?称贩揽?`` -> ``冷链食品防?``: GBK byte-shift mojibake re-read
+   one byte earlier where that is confident. After stripping (the annotations glued to the
+   span are not part of its bytes) and before conversion (which would change its characters
+   and so its bytes). The spans it cannot repair are found again (``mojibake.find_mojibake``),
+   reported, and kept out of the remaining passes, which would otherwise widen their ``?`` and
+   convert their characters, destroying the bytes a later repair needs.
+6. ``convert_script`` — OpenCC t2s (default), s2t, or nothing with ``script="keep"``. After
    recovery, so recovered characters are converted too, and after stripping, so conversion
    sees whole words. The t2s form computed to detect the input script is reused here, which
    is why conversion comes before the punctuation passes (they touch no Han character).
-6. ``collapse_spurious_commas`` — ``会议,,传达`` -> ``会议,传达``. Before widening, which would
+7. ``collapse_spurious_commas`` — ``会议,,传达`` -> ``会议,传达``. Before widening, which would
    otherwise turn the spurious comma into a full-width one.
-7. ``widen_cjk_punctuation`` — ``会议,传达`` -> ``会议，传达``.
+8. ``widen_cjk_punctuation`` — ``会议,传达`` -> ``会议，传达``.
 
 Every pass is a pure total ``str -> str`` function in ``passes`` (``convert_script`` is
 ``script.to_simplified`` or ``script.to_traditional``); each has a keyword switch of the same
@@ -36,7 +39,7 @@ import re
 from docexport.data import REPAIR_KEYS, NormaliseResult, RepairSpan
 from docexport.errors import OptionError
 from docexport.normalise import passes
-from docexport.normalise.mojibake import find_mojibake
+from docexport.normalise.mojibake import find_mojibake, repair_mojibake_logged
 from docexport.normalise.script import (
     HAN,
     count_changed,
@@ -54,6 +57,7 @@ PASSES: tuple[str, ...] = (
     "fold_fullwidth_alnum",
     "recover_lost_characters",
     "strip_pinyin",
+    "repair_mojibake",
     "convert_script",
     "collapse_spurious_commas",
     "widen_cjk_punctuation",
@@ -110,10 +114,14 @@ def normalise(text: str, *, script: str = "simplified", **switches: bool) -> Nor
     if enabled["strip_pinyin"]:
         text, repairs["pinyin_removed"] = passes.COUNTED["strip_pinyin"](text)
 
+    if enabled["repair_mojibake"]:
+        text, reread = repair_mojibake_logged(text)
+        repairs["mojibake_repaired"] = len(reread)
+        spans.extend(RepairSpan("mojibake_repaired", found, fixed) for found, fixed in reread)
     simplified = to_simplified(text)
     detected = detect_with(text, simplified)
     mojibake = find_mojibake(text)
-    repairs["mojibake_found"] = len(mojibake)
+    repairs["mojibake_found"] = len(mojibake) + repairs["mojibake_repaired"]
     convert = enabled["convert_script"] and script != "keep"
 
     # Run the remaining passes on the stretches between mojibake spans only.
@@ -159,7 +167,7 @@ def normalise(text: str, *, script: str = "simplified", **switches: bool) -> Nor
     )
 
     flags = []
-    if mojibake:
+    if mojibake:  # found and not repaired
         flags.append("mojibake")
     if lost:
         flags.append("lost_characters")

@@ -7,7 +7,12 @@ byte resynchronises it: 食品防控 (``CA B3 C6 B7 B7 C0 BF D8``) read from ``B
 its GBK bytes one byte later gives clearly more frequent characters than the run as it stands:
 shifting clean text that way gives rare characters, shifting mojibake gives back common ones.
 
-Such spans are found (and reported) but left as they are: converting their characters to
+``repair_mojibake`` re-reads a span when it can do so with confidence: the GBK bytes after the
+``?`` are read one byte earlier, the lost lead byte of the first character is the one whose
+character makes the most frequent dictionary word with its neighbours, and a closing ``?`` (the
+lost trail byte of the last character) is filled the same way, or becomes U+FFFD when no
+word decides it. Every re-read character must be a common one; otherwise the span stays as found.
+Spans that stay are reported and kept out of the later passes: converting their characters to
 simplified or widening their ``?`` would only make a later byte-level repair impossible.
 """
 
@@ -15,10 +20,15 @@ from __future__ import annotations
 
 import re
 
-from docexport.normalise.lexicon import UNSEEN, char_log_frequency
+from docexport.normalise.lexicon import UNSEEN, char_log_frequency, word_frequency
 from docexport.normalise.script import HAN, to_simplified
 
-__all__ = ["find_mojibake"]
+__all__ = [
+    "find_mojibake",
+    "repair_mojibake",
+    "repair_mojibake_counted",
+    "repair_mojibake_logged",
+]
 
 # A "?" glued to a Han character, then a run of Han characters and ASCII letters (a shifted pair
 # can end on an ASCII byte, 鶎狱h), optionally closed by another "?" where the decoder choked
@@ -66,10 +76,14 @@ def find_mojibake(text: str) -> list[tuple[int, int]]:
     if "?" not in text:
         return []
     spans = []
-    for match in CANDIDATE_RE.finditer(text):
+    # A rejected candidate may have swallowed the "?" that opens the next span (防?,確保…鏈?称):
+    # the search resumes right after a rejected "?", not after the whole candidate.
+    match = CANDIDATE_RE.search(text)
+    while match is not None:
         run = match.group(1)
         head = run[:SCORED]
         if _mean_log_frequency(_shifted(head)[:SCORED]) < _mean_log_frequency(head) + MARGIN:
+            match = CANDIDATE_RE.search(text, match.start() + 1)
             continue
         end = match.end()
         if not match.group(2):
@@ -77,4 +91,143 @@ def find_mojibake(text: str) -> list[tuple[int, int]]:
             if odd:
                 end = match.start(1) + odd[-1] + 1
         spans.append((match.start(), end))
+        match = CANDIDATE_RE.search(text, end)
     return spans
+
+
+# GBK lead bytes, and trail bytes (0x7F is never a trail byte).
+LEAD_BYTES = range(0x81, 0xFF)
+TRAIL_BYTES = [b for b in range(0x40, 0xFF) if b != 0x7F]
+# A filled-in character must make a dictionary word this many times as frequent as the
+# runner-up's best word, or the choice is not confident.
+CLEAR_WIN = 3
+# Context characters on each side used to judge a filled-in character.
+WINDOW = 2
+# What a character no word decides becomes: U+FFFD, which no later pass mistakes for a question
+# mark (a "?" before a comma would be widened to "？").
+LOST_MARK = "\ufffd"
+# Han characters (for the context windows of a span).
+HAN_ONLY_RE = re.compile(f"[^{HAN}]")
+
+
+def _best_word(left: str, char: str, right: str, *, into_right: bool) -> int:
+    """The count of the most frequent dictionary word through ``char`` in its context (and,
+    with ``into_right``, reaching into ``right``)."""
+    window = left + char + right
+    at = len(left)
+    best = 0
+    for size in range(2, len(window) + 1):
+        for begin in range(max(0, at - size + 1), min(at, len(window) - size) + 1):
+            if into_right and begin + size <= at + 1:
+                continue
+            best = max(best, word_frequency(window[begin : begin + size]))
+    return best
+
+
+def _fill(candidates: list[str], left: str, right: str, *, into_right: bool) -> str | None:
+    """The candidate that clearly makes the best word between ``left`` and ``right``."""
+    scored = sorted(
+        (
+            (_best_word(left, to_simplified(c), right, into_right=into_right), c)
+            for c in set(candidates)
+        ),
+        reverse=True,
+    )
+    if not scored or scored[0][0] == 0:
+        return None
+    if len(scored) > 1 and scored[0][0] < CLEAR_WIN * scored[1][0]:
+        return None
+    return scored[0][1]
+
+
+def _decode_pair(lead: int, trail: int) -> str | None:
+    try:
+        char = bytes((lead, trail)).decode("gbk")
+    except UnicodeDecodeError:
+        return None
+    return char if HAN_ONLY_RE.match(char) is None else None
+
+
+def _reread(span: str, left: str, right: str) -> str | None:
+    """The span re-read one byte earlier, or None when that cannot be done with confidence."""
+    closed = span.endswith("?") and len(span) > 1
+    run = span[1:-1] if closed else span[1:]
+    if not run or HAN_ONLY_RE.match(run[0]):
+        return None  # a stray mark after the "?" (?;鶎狱h): its byte cannot be placed
+    try:
+        data = run.encode("gbk")
+    except UnicodeEncodeError:
+        return None
+    body, dangling = data[1:], b""
+    if len(body.decode("gbk", errors="ignore").encode("gbk")) != len(body):
+        body, dangling = body[:-1], body[-1:]
+    try:
+        middle = body.decode("gbk")
+    except UnicodeDecodeError:
+        return None
+    if not middle or any(
+        char.isascii() or char_log_frequency(to_simplified(char)) < RARE for char in middle
+    ):
+        return None
+    firsts = [c for lead in LEAD_BYTES if (c := _decode_pair(lead, data[0])) is not None]
+    first = _fill(firsts, left[-WINDOW:], to_simplified(middle[:WINDOW]), into_right=False)
+    if first is None:
+        return None
+    last = ""
+    if dangling:
+        if not closed:
+            return None
+        lasts = [c for t in TRAIL_BYTES if (c := _decode_pair(dangling[0], t)) is not None]
+        # The last character must make a word with the clean text after the span: the decoded
+        # middle alone picks the most frequent word (防空), not the right one (防控).
+        last = (
+            _fill(lasts, to_simplified(middle[-WINDOW:]), right[:WINDOW], into_right=True)
+            or LOST_MARK
+        )
+    elif closed:
+        last = LOST_MARK
+    return first + middle + last
+
+
+def repair_mojibake_counted(text: str) -> tuple[str, int]:
+    text, repaired = repair_mojibake_logged(text)
+    return text, len(repaired)
+
+
+def repair_mojibake_logged(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """The repaired text and, for each span re-read, ``(as found, as repaired)``."""
+    spans = find_mojibake(text)
+    if not spans:
+        return text, []
+    pieces = []
+    cursor = 0
+    repaired = []
+    for start, end in spans:
+        left = to_simplified(HAN_ONLY_RE.split(text[max(0, start - 8) : start])[-1])
+        right = to_simplified(HAN_ONLY_RE.split(text[end : end + 8])[0])
+        fixed = _reread(text[start:end], left, right)
+        pieces.append(text[cursor:start])
+        if fixed is None:
+            pieces.append(text[start:end])
+        else:
+            pieces.append(fixed)
+            repaired.append((text[start:end], fixed))
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces), repaired
+
+
+def repair_mojibake(text: str) -> str:
+    """Re-read GBK byte-shift mojibake one byte earlier where that is confident.
+
+    A lost byte in a GBK stream makes every following pair decode one byte late; reading the
+    bytes one byte earlier gives the text back. The first and last characters lost a byte
+    each and are chosen by how well they fit their neighbours as dictionary words; a last
+    character no word decides becomes U+FFFD (a lost character).
+
+    >>> repair_mojibake("进口冷链?称贩揽?，确保")
+    '进口冷链食品防\ufffd，确保'
+    >>> repair_mojibake("群众关切?;鶎狱h组织")
+    '群众关切?;鶎狱h组织'
+    """
+    return repair_mojibake_counted(text)[0]
