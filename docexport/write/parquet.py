@@ -21,7 +21,7 @@ from docexport.write.shard import ShardFile
 
 __all__ = ["BATCH_ROWS", "ROW_GROUP_BYTES", "ROW_GROUP_ROWS", "ParquetShard"]
 
-BATCH_ROWS = 1024  # Python dicts held before conversion to a compact Arrow batch
+BATCH_ROWS = 256  # dicts held before conversion to a compact Arrow batch (~10 MB of PD records)
 ROW_GROUP_ROWS = 10_000  # rows per row group at most
 ROW_GROUP_BYTES = 64 * 2**20  # Arrow bytes per row group at most
 
