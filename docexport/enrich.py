@@ -501,16 +501,17 @@ class Enricher:
         """
         if not self.keywords:
             return ()
+        counts = Counter(words)
         weights = _WEIGHTS
-        weight: dict[str, float] = {}
-        for word, count in Counter(words).items():
-            value = weights.get(word)
-            if value is None:
-                value = self._weight(word)
-                if len(weights) < WEIGHT_CACHE_SIZE:
-                    weights[word] = value
-            if value:
-                weight[word] = count * value
+        new = {word: self._weight(word) for word in counts if word not in weights}
+        if len(weights) < WEIGHT_CACHE_SIZE:
+            weights.update(new)
+        cached, fresh = weights.get, new.get
+        weight = {
+            word: count * value
+            for word, count in counts.items()
+            if (value := cached(word) or fresh(word, 0.0))
+        }
         return tuple(heapq.nlargest(self.keywords, weight, key=weight.__getitem__))
 
     def _weight(self, word: str) -> float:
