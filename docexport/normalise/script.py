@@ -36,6 +36,8 @@ T2S = opencc.OpenCC("t2s")
 # 揹 (背), 伕 (夫), and 於 (于; simplified keeps 於 only as a rare surname). Checked on People's
 # Daily text round-tripped through s2t.
 T2S_EXTRA = str.maketrans("揹伕於", "背夫于")
+# str.translate walks every character in Python-speed steps: search first, translate rarely.
+T2S_EXTRA_RE = re.compile("[揹伕於]")
 S2T = opencc.OpenCC("s2t")
 
 # Below this share of the other script's characters a text still counts as one script.
@@ -66,7 +68,8 @@ def to_simplified(text: str) -> str:
     >>> to_simplified("瀘州日報記者"), to_simplified("揹起")
     ('泸州日报记者', '背起')
     """
-    return _convert(T2S, text).translate(T2S_EXTRA)
+    text = _convert(T2S, text)
+    return text.translate(T2S_EXTRA) if T2S_EXTRA_RE.search(text) else text
 
 
 def to_traditional(text: str) -> str:
