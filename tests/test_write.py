@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from docexport.data import Reject
-from docexport.errors import OptionError, OutputError
+from docexport.errors import OptionError, OutputError, SchemaError
 from docexport.write import DatasetWriter, dataset_status, unneutralise
 from docexport.write import state as journal
 
@@ -724,3 +724,26 @@ def test_interrupt_right_after_the_journal_is_saved_keeps_the_shard(
     ]
     monkeypatch.setattr(journal, "save_state", real_save)
     assert open_writer(out, shard_rows=4, resume=True).resume_point == 4
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"stats": {"characters": "many", "paragraphs": 1}}, {"keywords": {"not": "a list"}}],
+    ids=["string-in-int-field", "object-in-list-field"],
+)
+def test_a_record_that_does_not_fit_the_schema_is_a_schema_error(
+    tmp_path: Path, bad: dict[str, Any]
+) -> None:
+    out = tmp_path / "ds"
+    writer = open_writer(out, shard_rows=2)
+    feed(writer, [("record", make_record(i)) for i in range(3)])
+    with pytest.raises(SchemaError, match="does not fit the dataset schema"):
+        writer.add_record(make_record(3) | bad, 3)
+        writer.finish({})
+    writer.abort()
+    assert sorted(p.name for p in (out / "data").iterdir()) == [
+        "part-00000.csv",
+        "part-00000.jsonl",
+        "part-00000.parquet",
+    ]
+    assert dataset_status(out) == "unfinished"

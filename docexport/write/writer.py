@@ -43,7 +43,7 @@ import orjson
 import pyarrow as pa
 
 from docexport.data import Reject
-from docexport.errors import OptionError, OutputError
+from docexport.errors import OptionError, OutputError, SchemaError
 from docexport.write import state as journal
 from docexport.write.card import card_data_format, render_card
 from docexport.write.csvfile import CsvShard
@@ -120,6 +120,13 @@ def _output_error(action: str, path: Path, exc: OSError, *, resumable: bool = Tr
     )
     return OutputError(
         f"cannot {action} {path}: {reason}; fix the cause (free space, permissions) and {then}"
+    )
+
+
+def _schema_error(exc: Exception) -> SchemaError:
+    return SchemaError(
+        f"a record does not fit the dataset schema ({exc}); records must pass validation "
+        "before they are written"
     )
 
 
@@ -404,8 +411,8 @@ class DatasetWriter:
         ``input_bytes`` (the size of the input document) only feeds the ``input_bytes`` total.
         """
         self._take(position)
-        line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
         try:
+            line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
             if not self._current:
                 self._open_shard()
             for shard in self._current:
@@ -413,6 +420,9 @@ class DatasetWriter:
         except OSError as exc:
             self._fail()
             raise _output_error("write", self._current_path(), exc) from exc
+        except (pa.ArrowException, TypeError) as exc:
+            self._fail()
+            raise _schema_error(exc) from exc
         self._current_rows += 1
         self._current_bytes += len(line)
         counts = self._counts
@@ -531,6 +541,9 @@ class DatasetWriter:
         except OSError as exc:
             self._fail()
             raise _output_error("write", path, exc) from exc
+        except pa.ArrowException as exc:
+            self._fail()
+            raise _schema_error(exc) from exc
 
     def _fail(self) -> None:
         """After a write error: drop the open shard's temporary files; keep what is committed."""
