@@ -112,7 +112,6 @@ def main() -> None:
     size = sum(len(text.encode()) for text in clean) / len(clean)
     print(f"articles: {len(clean)} ({size:.0f} bytes each on average), characters: {total}")
     print(f"CER after normalise: {sum(errors) / total:.5%} ({sum(errors)} edits)")
-    print(f"CER of the damaged text: {sum(map(edits, damaged, clean)) / total:.3%}")
     print(f"clean articles changed by normalise: {len(changed)}")
     print(f"normalise on clean articles: {clean_seconds / len(clean) * 1e6:.1f} µs/article")
     print(f"normalise on damaged articles: {damaged_seconds / len(clean) * 1e6:.1f} µs/article")
