@@ -184,10 +184,14 @@ def _is_name_line(line: str) -> bool:
 
 
 def _layout(lines: Sequence[str]) -> _Layout:
+    """Mark credit lines, count deck lines, and spot a document that is one paragraph.
+
+    Bare-name lines count as credits only right under the title or as the last line, where
+    People's Daily prints its authors; anywhere else a short name-like line is body text.
+    """
     last = len(lines) - 1
     credit = tuple(
-        index > 0
-        and (is_credit_line(line) or (index in (1, last) and index > 0 and _is_name_line(line)))
+        index > 0 and (is_credit_line(line) or (index in (1, last) and _is_name_line(line)))
         for index, line in enumerate(lines)
     )
     body_left = [index for index in range(1, len(lines)) if not credit[index]]

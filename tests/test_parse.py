@@ -172,6 +172,29 @@ def test_credits_inside_the_body(
     assert article.paragraphs == (paragraph,)  # a credit inside a paragraph keeps it a paragraph
 
 
+@pytest.mark.parametrize(
+    ("lines", "authors"),
+    [
+        (["评论标题", "黄建林", "正文第一段。"], ("黄建林",)),  # an author under the title
+        (["标题", "正文第一段。", "吕志贵 王立成"], ("吕志贵", "王立成")),  # authors last
+    ],
+)
+def test_bare_name_lines_are_credits(lines: list[str], authors: tuple[str, ...]) -> None:
+    article = parse_article("\n".join(lines))
+    assert isinstance(article, Article)
+    assert article.byline is not None
+    assert article.byline.authors == tuple(Author(name) for name in authors)
+    assert article.paragraphs == ("正文第一段。",)
+    assert article.subtitle is None
+
+
+def test_name_like_line_in_the_middle_is_body() -> None:
+    article = parse_article("标题\n第一段。\n黄建林\n第三段。")
+    assert isinstance(article, Article)
+    assert article.paragraphs == ("第一段。", "黄建林", "第三段。")
+    assert article.byline is None
+
+
 def test_no_byline_in_plain_body() -> None:
     article = parse_article("标题\n记者从市政府获悉，全市经济运行平稳。\n张三说，他很高兴。")
     assert isinstance(article, Article)
