@@ -93,6 +93,11 @@ def test_seed_mojibake_is_only_flagged_with_repair_off(seed_text: str) -> None:
     assert "进口冷链?称贩揽?，确保" in result.text
 
 
+def test_seed_lost_character_is_recovered_and_logged(seed_result: NormaliseResult) -> None:
+    recovered = [span for span in seed_result.spans if span.kind == "lost_recovered"]
+    assert [(span.before, span.after) for span in recovered] == [("?qǐng)?bào)", "報")]
+
+
 def test_seed_is_a_fixed_point(seed_result: NormaliseResult) -> None:
     assert normalise(seed_result.text).text == seed_result.text
 

@@ -108,9 +108,13 @@ def normalise(text: str, *, script: str = "simplified", **switches: bool) -> Nor
     repairs = dict.fromkeys(REPAIR_KEYS, 0)
     spans: list[RepairSpan] = []
 
-    for name in ("clean_up_text", "fold_fullwidth_alnum", "recover_lost_characters"):
+    for name in ("clean_up_text", "fold_fullwidth_alnum"):
         if enabled[name]:
             text, repairs[COUNTER[name]] = passes.COUNTED[name](text)
+    if enabled["recover_lost_characters"]:
+        text, recovered = passes.recover_lost_characters_logged(text)
+        repairs["lost_recovered"] = len(recovered)
+        spans.extend(RepairSpan("lost_recovered", found, char) for found, char in recovered)
     if enabled["strip_pinyin"]:
         text, repairs["pinyin_removed"] = passes.COUNTED["strip_pinyin"](text)
 

@@ -168,12 +168,17 @@ def _best_fit(left: str, right: str, reading: str) -> str | None:
 
 
 def recover_lost_characters_counted(text: str) -> Counted:
+    text, recovered = recover_lost_characters_logged(text)
+    return text, len(recovered)
+
+
+def recover_lost_characters_logged(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """The text and, for each character put back, ``(damaged span, character)``."""
+    recovered: list[tuple[str, str]] = []
     if "?" not in text and "\ufffd" not in text:
-        return text, 0
-    recovered = 0
+        return text, recovered
 
     def repair(match: re.Match[str]) -> str:
-        nonlocal recovered
         reading = match.group(1) or match.group(2)
         if not is_syllable(reading):
             return match.group(0)
@@ -182,9 +187,10 @@ def recover_lost_characters_counted(text: str) -> Counted:
         char = _best_fit(left, right, reading)
         if char is None:
             return f"?({reading})"
-        recovered += 1
         # Keep the script of the surroundings: traditional context gets a traditional character.
-        return to_traditional(char) if to_simplified(raw_left) != raw_left else char
+        char = to_traditional(char) if to_simplified(raw_left) != raw_left else char
+        recovered.append((match.group(0), char))
+        return char
 
     text = LOST_READING_RE.sub(repair, text)
     return text, recovered
