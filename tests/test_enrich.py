@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from docexport.data import Article, Author, Byline, Enrichment
 from docexport.enrich import Enricher, find_persons
@@ -210,3 +213,30 @@ def test_malformed_user_dictionary_names_the_line(tmp_path: Path) -> None:
     bad.write_text("张三 10 nr\n李四 a b c\n", encoding="utf-8")
     with pytest.raises(OptionError, match="line 2"):
         Enricher(user_dict=bad)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.sampled_from(list("國務院总理李鵬北京會見說，。 abc123·余先河主持")),
+            min_size=1,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_enrich_is_total_and_tokens_cover_the_body(paragraphs: list[str]) -> None:
+    """Any body, simplified, traditional or mixed: tokens rebuild it, entities come from it."""
+    enricher = _shared_enricher()
+    result = enricher.enrich(article(*paragraphs))
+    assert result.tokens is not None
+    body = "\n".join(paragraphs)
+    assert "".join(result.tokens) == "".join(body.split())
+    assert all(name in body or name in "标题" for name in result.persons)
+    assert len(set(result.keywords)) == len(result.keywords)
+
+
+@functools.cache
+def _shared_enricher() -> Enricher:
+    return Enricher()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from docexport.data import Article, Author, Byline, Dateline, Failure
 from docexport.parse import (
@@ -253,3 +255,29 @@ def test_year_option_fills_the_date_only() -> None:
     assert isinstance(article, Article)
     assert article.dateline is not None
     assert (article.dateline.year, article.dateline.date) == (2021, "2021-11-05")
+
+
+NEWSY_TEXT = st.text(
+    alphabet=st.sampled_from(
+        list("标题记者本报新华社北京月日年电讯（）()：:，。、 \n\u3000")
+        + list("朱虹张三李四一二十0123456789▲／摄报道")
+    ),
+    max_size=120,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(NEWSY_TEXT)
+def test_parse_is_total_and_keeps_every_line(text: str) -> None:
+    """Any text gives an Article or a Failure, never an exception, and no line is lost."""
+    result = parse_article(text)
+    expected_lines = tuple(line.strip() for line in text.split("\n") if line.strip())
+    if isinstance(result, Failure):
+        assert result.reason in {"empty", "no_body"}
+        assert (result.reason == "empty") == (not expected_lines)
+        return
+    assert result.lines == expected_lines
+    assert result.paragraphs
+    assert set(result.paragraphs) <= set(result.lines)
+    if result.title:
+        assert result.title == expected_lines[0]
