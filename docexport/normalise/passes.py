@@ -133,6 +133,8 @@ LOST_READING_RE = re.compile(
 )
 # Any pinyin annotation, removed from the context windows before looking words up.
 ANNOTATION_RE = re.compile(f"[(（][{PINYIN_LETTERS}]{{1,6}}[)）]")
+# Anything but a Han character: where the context of a lost character ends.
+NON_HAN_RE = re.compile(f"[^{HAN}]")
 # Characters of context on each side that a dictionary word may span.
 CONTEXT = 3
 
@@ -141,8 +143,8 @@ def _context(text: str, start: int, end: int) -> tuple[str, str]:
     """Up to CONTEXT Han characters left and right of text[start:end], annotations removed."""
     left = ANNOTATION_RE.sub("", text[max(0, start - 8 * CONTEXT) : start])
     right = ANNOTATION_RE.sub("", text[end : end + 8 * CONTEXT])
-    left = re.split(f"[^{HAN}]", left)[-1][-CONTEXT:]
-    right = re.split(f"[^{HAN}]", right)[0][:CONTEXT]
+    left = NON_HAN_RE.split(left)[-1][-CONTEXT:]
+    right = NON_HAN_RE.split(right)[0][:CONTEXT]
     return to_simplified(left), to_simplified(right)
 
 
