@@ -67,7 +67,8 @@ def test_card_header_points_the_default_config_at_one_format() -> None:
     assert "prefixed with `'`" in card  # CSV neutralisation is documented for readers
 
 
-def test_csv_only_card_declares_no_features() -> None:
+def test_csv_only_card_declares_nested_columns_as_strings() -> None:
+    yaml = pytest.importorskip("yaml")
     card = render_card(
         arrow_schema=SCHEMA,
         formats=["csv"],
@@ -76,7 +77,15 @@ def test_csv_only_card_declares_no_features() -> None:
         shards=[],
         report={},
     )
-    assert "dataset_info" not in card
+    features = {item["name"]: item for item in _card_features(card)}
+    assert list(features) == SCHEMA.names
+    assert features["authors"] == {"name": "authors", "dtype": "string"}  # JSON text in CSV
+    assert features["stats"] == {"name": "stats", "dtype": "string"}
+    assert features["score"] == {"name": "score", "dtype": "float64"}
+    assert features["id"] == {"name": "id", "dtype": "string"}
+    # the config entry carries them too, so the CSV reader itself reads ids as text
+    config = yaml.safe_load(card.split("---\n")[1])["configs"][0]
+    assert config["features"] == _card_features(card)
 
 
 @pytest.mark.parametrize(

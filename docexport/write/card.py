@@ -5,7 +5,9 @@ points the default config at the shards of one format (Parquet when it was writt
 else CSV), and ``dataset_info.features`` spells the Arrow schema in the Hub's YAML feature syntax
 (``dtype``, ``list``, ``struct``), so the loader casts to the same types the Parquet files carry
 instead of guessing them from the first rows. CSV holds nested fields as JSON text, so a CSV-only
-card declares no features and lets the loader read plain columns.
+card declares those columns as strings (:func:`csv_schema`), in the config entry too, where the
+loader hands them to its CSV reader; otherwise it guesses, and an all-digit id becomes a number
+(``"0012"`` comes back as ``"12"``).
 
 The YAML is emitted by hand (it is a fixed, small shape): docexport does not need a YAML library
 at run time.
@@ -20,7 +22,7 @@ from typing import Any
 
 import pyarrow as pa
 
-__all__ = ["card_data_format", "feature_lines", "render_card"]
+__all__ = ["card_data_format", "csv_schema", "feature_lines", "render_card"]
 
 # Arrow types whose Hub dtype name differs from str(type).
 _DTYPES = {"float": "float32", "double": "float64", "halffloat": "float16"}
@@ -88,6 +90,23 @@ def feature_lines(arrow_schema: pa.Schema, indent: str = "  ") -> list[str]:
     return lines
 
 
+def csv_schema(arrow_schema: pa.Schema, csv_columns: Sequence[str]) -> pa.Schema:
+    """The types of the CSV columns: scalars keep their Arrow type, nested fields are strings.
+
+    >>> schema = pa.schema([("id", pa.string()), ("n", pa.int64()), ("t", pa.list_(pa.string()))])
+    >>> csv_schema(schema, ["id", "n", "t"]).types
+    [DataType(string), DataType(int64), DataType(string)]
+    """
+    fields = []
+    for name in csv_columns:
+        index = arrow_schema.get_field_index(name)
+        kind = arrow_schema.field(index).type if index >= 0 else pa.string()
+        if pa.types.is_nested(kind):
+            kind = pa.string()
+        fields.append(pa.field(name, kind))
+    return pa.schema(fields)
+
+
 def card_data_format(formats: Sequence[str]) -> str:
     """The format the card's default config reads: Parquet first, then JSONL, then CSV."""
     for candidate in ("parquet", "jsonl", "csv"):
@@ -111,6 +130,7 @@ def render_card(
     shards: Sequence[Mapping[str, Any]],
     report: Mapping[str, Any],
     csv_excel: bool = False,
+    csv_columns: Sequence[str] | None = None,
 ) -> str:
     """The whole ``README.md``: YAML header, then counts, rejects, repairs and files."""
     data_format = card_data_format(formats)
@@ -124,8 +144,13 @@ def render_card(
         "  - split: train",
         f"    path: {json.dumps(data_glob)}",
     ]
-    if data_format != "csv":
-        yaml += ["dataset_info:", "  features:", *feature_lines(arrow_schema, indent="  ")]
+    features = arrow_schema
+    if data_format == "csv":
+        features = csv_schema(arrow_schema, csv_columns or arrow_schema.names)
+        # In the config entry, features also reach the CSV reader (as pandas dtypes); under
+        # dataset_info alone they are only used to cast what pandas already guessed.
+        yaml += ["  features:", *feature_lines(features, indent="  ")]
+    yaml += ["dataset_info:", "  features:", *feature_lines(features, indent="  ")]
     yaml.append("---")
 
     out = [*yaml, "", "# docexport dataset", ""]

@@ -615,6 +615,7 @@ class DatasetWriter:
                 shards=self._shards,
                 report=report,
                 csv_excel=self._settings["excel"],
+                csv_columns=self._csv_columns,
             )
             journal.atomic_write(path, card.encode("utf-8"))
             files = {}
