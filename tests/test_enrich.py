@@ -104,6 +104,8 @@ def test_persons_f1_on_people_s_daily_dev_set(
         ([("在", "p"), ("尚义县", "nr"), ("，", "x")], []),
         ([("抵达", "v"), ("巴格达", "nr"), ("。", "x")], []),
         ([("总统", "n"), ("克林顿", "nr"), ("说", "v")], ["克林顿"]),
+        # A function word glued after a name by the HMM.
+        ([("施男遭", "nr"), ("起诉", "v")], []),
         # Dictionary words tagged nr are not names.
         ([("群众", "n"), ("严格遵守", "nr"), ("规定", "n")], []),
         ([("要", "v"), ("严肃处理", "nr"), ("。", "x")], []),
