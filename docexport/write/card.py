@@ -9,6 +9,10 @@ card declares those columns as strings (:func:`csv_schema`), in the config entry
 loader hands them to its CSV reader; otherwise it guesses, and an all-digit id becomes a number
 (``"0012"`` comes back as ``"12"``).
 
+Only the default config is declared: a local Hugging Face dataset is read by one builder, chosen
+from its files, so a second config pointing at another format would be read with the wrong one.
+JSONL and CSV shards are read directly (``pandas.read_json``, ``duckdb``…) when Parquet is there.
+
 The YAML is emitted by hand (it is a fixed, small shape): docexport does not need a YAML library
 at run time.
 """
