@@ -156,6 +156,8 @@ TAIL_CREDIT = re.compile(
 SENTENCE_PUNCTUATION = re.compile(r"[。！？!?；;]|[：:，,、]$")
 # The longest line still taken as a deck; PD decks run to about 60 characters.
 SUBTITLE_MAX_CHARS = 80
+# The longest line still read as credits; five reporters of three outlets fit in 60.
+CREDIT_MAX_CHARS = 80
 # A title is followed by at most this many deck lines.
 SUBTITLE_MAX_LINES = 3
 # Separators between several names in one credit.
@@ -255,6 +257,8 @@ def is_credit_line(line: str) -> bool:
     >>> is_credit_line("记者从市政府获悉，全市经济平稳。")
     False
     """
+    if len(line) > CREDIT_MAX_CHARS:
+        return False
     if SOURCE_LINE.fullmatch(line):
         return True
     if CREDIT_LINE.fullmatch(line) is None:
