@@ -22,8 +22,8 @@ __all__ = [
     "Enrichment",
     "Failure",
     "NormaliseResult",
-    "RepairSpan",
     "Reject",
+    "RepairSpan",
     "Source",
 ]
 

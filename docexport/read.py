@@ -46,7 +46,7 @@ import zstandard
 
 from docexport.data import Reject, Source
 
-__all__ = ["READ_REASONS", "TEXT_FIELDS", "iter_sources"]
+__all__ = ["DEFAULT_GLOBS", "READ_REASONS", "TEXT_FIELDS", "iter_sources"]
 
 STAGE = "read"
 READ_REASONS: tuple[str, ...] = (
@@ -77,6 +77,15 @@ CORRUPT_DATA_ERRORS: tuple[type[Exception], ...] = (
 )
 ZSTD_CHUNK = 1 << 17
 
+# What a directory yields when no ``--glob`` is given: the document formats docexport reads,
+# plain or compressed. A README, a LICENSE or a stray image next to the corpus is not news, so
+# it is left out — and counted through ``on_skip`` so the run can say how many were left.
+DEFAULT_GLOBS: tuple[str, ...] = tuple(
+    f"*{ext}{comp}"
+    for ext in (".txt", ".text", ".jsonl", ".ndjson", ".json")
+    for comp in ("", *COMPRESSION_SUFFIXES)
+)
+
 Matcher = Callable[[str, str], bool]
 
 
@@ -87,13 +96,16 @@ def iter_sources(
     text_field: str | None = None,
     exclude: Sequence[str | os.PathLike[str]] = (),
     stdin: BinaryIO | None = None,
+    on_skip: Callable[[str], None] | None = None,
 ) -> Iterator[Source | Reject]:
     """Yield every document of ``inputs`` as a ``Source``, or a ``Reject`` when it cannot be read.
 
     ``glob`` patterns select files inside directories (``fnmatch`` on the file name, or on the path
-    relative to the input directory when the pattern contains ``/``); without patterns every
-    regular file in a directory is a document, so a stray PNG becomes a decode reject rather than
-    disappearing. An input that does not exist but contains ``* ? [`` is expanded as a glob.
+    relative to the input directory when the pattern contains ``/``); without patterns a
+    directory yields the files matching ``DEFAULT_GLOBS`` (``*.txt``, ``*.jsonl``, ``*.json``…,
+    also compressed), and each file left out is passed to ``on_skip`` so nothing disappears
+    unreported. ``--glob '*'`` takes every file. A file named explicitly is always read, whatever
+    its name. An input that does not exist but contains ``* ? [`` is expanded as a glob.
     ``-`` reads ``stdin`` (default ``sys.stdin.buffer``): JSONL when its first non-blank byte is
     ``{``, otherwise one document.
 
@@ -108,9 +120,9 @@ def iter_sources(
         inputs = [inputs]
     if isinstance(glob, str):
         glob = [glob]
-    matches = _glob_matcher(glob)
+    matches = _glob_matcher(glob or DEFAULT_GLOBS)
     excluded = frozenset(os.path.realpath(path) for path in exclude)
-    reader = _Reader(matches, excluded, text_field)
+    reader = _Reader(matches, excluded, text_field, on_skip)
     for item in inputs:
         name = os.fspath(item)
         if name == "-":
@@ -125,10 +137,8 @@ def iter_sources(
                 yield from reader.path(path)
 
 
-def _glob_matcher(patterns: Sequence[str]) -> Matcher | None:
+def _glob_matcher(patterns: Sequence[str]) -> Matcher:
     """One compiled test for all ``--glob`` patterns (case-sensitive, the same on every OS)."""
-    if not patterns:
-        return None
     by_name = [re.compile(fnmatch.translate(p)) for p in patterns if "/" not in p]
     by_path = [re.compile(fnmatch.translate(p)) for p in patterns if "/" in p]
 
@@ -186,10 +196,17 @@ def _os_reject(path: str, exc: OSError) -> Reject:
 class _Reader:
     """The options of one ``iter_sources`` call, shared by the walk and the format readers."""
 
-    def __init__(self, matches: Matcher | None, excluded: frozenset[str], field: str | None):
+    def __init__(
+        self,
+        matches: Matcher,
+        excluded: frozenset[str],
+        field: str | None,
+        on_skip: Callable[[str], None] | None,
+    ):
         self.matches = matches
         self.excluded = excluded
         self.field = field
+        self.on_skip = on_skip
 
     # -- paths and directories -------------------------------------------------------------
 
@@ -227,8 +244,10 @@ class _Reader:
             try:
                 info = os.stat(path)
             except OSError as exc:
-                if self.matches is None or self.matches(name, rel):
+                if self.matches(name, rel):
                     yield _os_reject(path, exc)
+                elif self.on_skip is not None:
+                    self.on_skip(path)
                 continue
             if stat.S_ISDIR(info.st_mode):
                 key = (info.st_dev, info.st_ino)
@@ -237,8 +256,9 @@ class _Reader:
                     yield _reject(path, "symlink_loop", detail)
                 elif os.path.realpath(path) not in self.excluded:
                     yield from self.walk(path, rel, ancestors | {key})
-            elif self.matches is not None and not self.matches(name, rel):
-                continue
+            elif not self.matches(name, rel):
+                if self.on_skip is not None:
+                    self.on_skip(path)
             elif stat.S_ISREG(info.st_mode):
                 yield from self.file(path)
             else:

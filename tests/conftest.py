@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import corpus  # noqa: E402  (needs the path above)
+import corpus  # importable thanks to the path set above
 
 SEEDS = corpus.PROJECT_ROOT / "seeds"
 SEED_PATH = SEEDS / "000_6cb851ef0d431e0c.txt"

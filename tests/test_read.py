@@ -60,12 +60,29 @@ def test_inputs_keep_the_order_given(tmp_path: Path) -> None:
     assert [s.data for s in run([z, a])] == [b"z", b"a"]
 
 
-def test_every_file_in_a_directory_is_an_input_without_glob(tmp_path: Path) -> None:
+def test_a_directory_yields_document_files_and_reports_the_rest(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", "正文")
+    write(tmp_path / "b.jsonl.gz", gzip.compress('{"text": "正文"}'.encode()))
+    write(tmp_path / "logo.png", b"\x89PNG\r\n\x1a\n")
+    write(tmp_path / "README.md", "# notes")
+    skipped: list[str] = []
+    items = list(iter_sources([tmp_path], on_skip=skipped.append))
+    assert [Path(i.uri).name for i in items] == ["a.txt", "b.jsonl.gz"]
+    assert [Path(p).name for p in skipped] == ["README.md", "logo.png"]
+
+
+def test_glob_star_takes_every_file_and_a_png_becomes_a_decode_reject(tmp_path: Path) -> None:
     write(tmp_path / "a.txt", "正文")
     write(tmp_path / "logo.png", b"\x89PNG\r\n\x1a\n")
-    items = run([tmp_path])
+    items = run([tmp_path], glob=["*"])
     assert [Path(i.uri).name for i in items] == ["a.txt", "logo.png"]
-    assert decode(items[1]).reason == "binary"  # a decode reject, not silently skipped
+    assert decode(items[1]).reason == "binary"
+
+
+def test_a_file_named_explicitly_is_read_whatever_its_extension(tmp_path: Path) -> None:
+    write(tmp_path / "article.md", "标题\n正文")
+    [item] = run([tmp_path / "article.md"])
+    assert isinstance(item, Source) and item.data == "标题\n正文".encode()
 
 
 def test_glob_selects_files_by_name_or_relative_path(tmp_path: Path) -> None:
@@ -119,9 +136,9 @@ def test_broken_symlink_is_a_reject_naming_its_target(tmp_path: Path) -> None:
 
 
 def test_symlink_loop_is_a_reject(tmp_path: Path) -> None:
-    (tmp_path / "a").symlink_to(tmp_path / "b")
-    (tmp_path / "b").symlink_to(tmp_path / "a")
-    [item] = run([tmp_path / "a"])
+    (tmp_path / "a.txt").symlink_to(tmp_path / "b.txt")
+    (tmp_path / "b.txt").symlink_to(tmp_path / "a.txt")
+    [item] = run([tmp_path / "a.txt"])
     assert isinstance(item, Reject)
     assert item.reason == "symlink_loop"
     assert [r for _, r in reasons(run([tmp_path]))] == ["symlink_loop", "symlink_loop"]
@@ -143,8 +160,8 @@ def test_symlinked_file_and_directory_are_followed(tmp_path: Path) -> None:
 
 
 def test_fifo_is_not_a_file_and_is_never_opened(tmp_path: Path) -> None:
-    os.mkfifo(tmp_path / "pipe")  # opening it would block the run forever
-    for items in (run([tmp_path / "pipe"]), run([tmp_path])):
+    os.mkfifo(tmp_path / "pipe.txt")  # opening it would block the run forever
+    for items in (run([tmp_path / "pipe.txt"]), run([tmp_path])):
         [item] = items
         assert isinstance(item, Reject)
         assert item.reason == "not_a_file"

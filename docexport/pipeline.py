@@ -1,0 +1,562 @@
+"""The one place where stages meet.
+
+``read → decode → normalise → parse → enrich → record → validate → dedup → write``
+
+Every stage module is independent; this module wires them. :class:`DocumentProcessor` is *the*
+per-document function: the library calls (:func:`parse`, :func:`parse_file`), the local process
+pool of :func:`convert` and the Ray runner all call it, so none of them holds stage logic.
+
+Dedup and writing happen in the calling process, in input order, which is what makes the data
+files identical whatever ``jobs`` is and lets ``resume`` skip exactly what was committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from docexport import __version__
+from docexport.data import Failure, Reject, Source
+from docexport.decode import decode
+from docexport.dedup import Deduper
+from docexport.enrich import Enricher
+from docexport.errors import DocexportError, DocumentError, InputError, OptionError
+from docexport.normalise import PASSES, normalise
+from docexport.parse import parse_article
+from docexport.read import iter_sources
+from docexport.record import build_record
+from docexport.schema import arrow_schema, csv_columns, load_schema
+from docexport.validate import RecordValidator
+from docexport.write import DatasetWriter
+
+__all__ = [
+    "FORMATS",
+    "SCRIPTS",
+    "DocumentProcessor",
+    "Options",
+    "RunReport",
+    "convert",
+    "parse",
+    "parse_file",
+]
+
+FORMATS = ("parquet", "jsonl", "csv")
+SCRIPTS = ("simplified", "traditional", "keep")
+ENGINES = ("rjieba", "jieba")
+JSONL_COMPRESSIONS = ("gz", "zst")
+
+# A four-digit year in a metadata value: "1998-01-15", "2012/06/12 08:00", "20120612", or a URL
+# path segment such as Sogou's `/20120612/`. Years outside 1900-2099 are not news dates.
+METADATA_YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?:[-/.年]?\d{1,2})")
+# Metadata fields that may carry the publication date, most specific first.
+DATE_FIELDS = ("date", "publish_date", "published", "pubdate", "time", "datetime", "url")
+
+# How many documents travel to a worker in one task: large enough to amortise pickling and
+# queueing, small enough that the window of in-flight work stays a few MB.
+BATCH_SIZE = 64
+# In-flight batches per worker: keeps every worker busy while bounding memory (the input
+# iterator is consumed only as fast as results are written).
+WINDOW_PER_JOB = 4
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything that changes what one document becomes (recorded in the manifest).
+
+    ``skip`` names normalise passes to switch off; ``year`` is the publication year to use when
+    neither the text nor the source metadata states one.
+    """
+
+    script: str = "simplified"
+    skip: tuple[str, ...] = ()
+    year: int | None = None
+    enrich: bool = True
+    engine: str = "rjieba"
+    user_dict: str | None = None
+    tokens: bool = True
+    keywords: int = 10
+
+    def __post_init__(self) -> None:
+        if self.script not in SCRIPTS:
+            raise OptionError(f"script must be one of {', '.join(SCRIPTS)}, not {self.script!r}")
+        unknown = sorted(set(self.skip) - set(PASSES))
+        if unknown:
+            raise OptionError(
+                f"unknown normalise pass {', '.join(unknown)}; passes are {', '.join(PASSES)}"
+            )
+        if self.engine not in ENGINES:
+            raise OptionError(f"engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
+        if self.year is not None and not 1000 <= self.year <= 2999:
+            raise OptionError(f"year must be a four-digit year, not {self.year}")
+        if self.keywords < 0:
+            raise OptionError(f"keywords must be >= 0, not {self.keywords}")
+        if self.user_dict is not None and not Path(self.user_dict).is_file():
+            raise OptionError(f"user dictionary {self.user_dict} is not a readable file")
+
+
+class DocumentProcessor:
+    """Turns one :class:`Source` into a record dict or a :class:`Reject`.
+
+    Built once per process (the segmenter, dictionaries and validator load here), then called
+    per document. A document can never stop the run: an unexpected exception inside a stage
+    becomes a reject with reason ``internal_error`` naming the stage, so one pathological input
+    costs one reject, not a crashed corpus build.
+    """
+
+    def __init__(self, options: Options | None = None) -> None:
+        self.options = options or Options()
+        self.switches = {name: False for name in self.options.skip}
+        self.enricher = (
+            Enricher(
+                self.options.engine,
+                user_dict=self.options.user_dict,
+                tokens=self.options.tokens,
+                keywords=self.options.keywords,
+            )
+            if self.options.enrich
+            else None
+        )
+        self.validator = RecordValidator()
+
+    def __call__(self, source: Source) -> dict[str, Any] | Reject:
+        stage = "decode"
+        try:
+            decoded = decode(source)
+            if isinstance(decoded, Failure):
+                return _reject(source, stage, decoded)
+            stage = "normalise"
+            normalised = normalise(decoded.text, script=self.options.script, **self.switches)
+            stage = "parse"
+            article = parse_article(normalised.text, year=self._year(source))
+            if isinstance(article, Failure):
+                return _reject(source, stage, article)
+            stage = "enrich"
+            enrichment = self.enricher.enrich(article) if self.enricher else None
+            stage = "record"
+            record = build_record(
+                source=source,
+                encoding=decoded.encoding,
+                normalised=normalised,
+                article=article,
+                enrichment=enrichment,
+            )
+            stage = "schema"
+            issues = self.validator.validate(record)
+            if issues:
+                detail = self.validator.summary(issues)
+                listed = "; ".join(f"{issue.path}: {issue.message}" for issue in issues)
+                return _reject(source, stage, Failure("invalid", f"{detail} (all: {listed})"))
+            return record
+        except Exception as exc:  # a bug must cost one document, not the run
+            failure = Failure("internal_error", f"{type(exc).__name__} in {stage}: {exc}")
+            return _reject(source, stage, failure)
+
+    def _year(self, source: Source) -> int | None:
+        """The year the parser may use: the option first, then the source's own metadata."""
+        if self.options.year is not None:
+            return self.options.year
+        return year_from_metadata(source.metadata)
+
+
+def year_from_metadata(metadata: Mapping[str, Any]) -> int | None:
+    """The publication year stated by a source's metadata (a date field or a dated URL).
+
+    >>> year_from_metadata({"url": "http://news.sohu.com/20120612/n345.shtml"})
+    2012
+    >>> year_from_metadata({"title": "1998年新年讲话"}) is None
+    True
+    """
+    for key in DATE_FIELDS:
+        value = metadata.get(key)
+        if isinstance(value, str):
+            match = METADATA_YEAR.search(value)
+            if match:
+                return int(match.group(1))
+    return None
+
+
+def _reject(source: Source, stage: str, failure: Failure) -> Reject:
+    return Reject(
+        uri=source.uri,
+        stage=stage,
+        reason=failure.reason,
+        detail=failure.detail,
+        line=source.line,
+        sha256=_sha256(source.data),
+    )
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# -- library calls -----------------------------------------------------------------------------
+
+_PROCESSORS: dict[Options, DocumentProcessor] = {}
+
+
+def _processor(options: Options) -> DocumentProcessor:
+    """One processor per distinct options in this process (the segmenter loads once)."""
+    if options not in _PROCESSORS:
+        _PROCESSORS[options] = DocumentProcessor(options)
+    return _PROCESSORS[options]
+
+
+def _raise_for(result: dict[str, Any] | Reject) -> dict[str, Any]:
+    if isinstance(result, Reject):
+        raise DocumentError(result)
+    return result
+
+
+def parse(text: str, *, uri: str = "<string>", **options: Any) -> dict[str, Any]:
+    """Turn one raw document (a ``str``) into a schema-valid record dict.
+
+    Options are the fields of :class:`Options` (``script``, ``year``, ``enrich``, ``engine``,
+    ``user_dict``, ``tokens``, ``keywords``, ``skip``). A document that cannot become a record
+    (empty, no body) raises :class:`~docexport.errors.DocumentError` carrying the reject.
+    """
+    if not isinstance(text, str):
+        raise OptionError(f"parse() takes text as str, not {type(text).__name__}")
+    source = Source(uri=uri, data=text.encode("utf-8"), text=text, encoding="utf-8")
+    return _raise_for(_processor(_options(options))(source))
+
+
+def parse_file(path: str | os.PathLike[str], **options: Any) -> dict[str, Any]:
+    """Read one file (encoding detected), and turn it into a record dict like :func:`parse`."""
+    resolved = Path(path)
+    if not resolved.is_file():
+        raise InputError(f"{path}: no such file")
+    try:
+        data = resolved.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    source = Source(uri=os.fspath(path), data=data)
+    return _raise_for(_processor(_options(options))(source))
+
+
+def _options(given: Mapping[str, Any]) -> Options:
+    known = set(Options.__dataclass_fields__)
+    unknown = sorted(set(given) - known)
+    if unknown:
+        raise OptionError(f"unknown option {', '.join(unknown)}; options are {', '.join(known)}")
+    values = dict(given)
+    if "skip" in values:
+        values["skip"] = tuple(values["skip"])
+    if values.get("user_dict") is not None:
+        values["user_dict"] = os.fspath(values["user_dict"])
+    return Options(**values)
+
+
+# -- convert -----------------------------------------------------------------------------------
+
+
+@dataclass
+class RunReport:
+    """What a :func:`convert` run did: the counts that must add up, and how fast it went.
+
+    ``inputs == records + duplicates + rejects`` always holds for a completed run.
+    """
+
+    out: str
+    inputs: int = 0
+    records: int = 0
+    duplicates: int = 0
+    rejects: int = 0
+    rejects_by_reason: dict[str, int] = field(default_factory=dict)
+    repairs: dict[str, int] = field(default_factory=dict)
+    input_bytes: int = 0
+    seconds: float = 0.0
+    resumed_from: int = 0
+    skipped_files: int = 0
+    manifest: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def complete(self) -> bool:
+        return self.inputs == self.records + self.duplicates + self.rejects
+
+    def summary(self) -> str:
+        """The closing line: ``N inputs → R records, X rejects (by reason) in T s (rates)``."""
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.rejects_by_reason.items()))
+        rejects = f"{self.rejects} rejects" + (f" ({reasons})" if reasons else "")
+        seconds = max(self.seconds, 1e-9)
+        rate = f"{self.inputs / seconds:,.0f} docs/s, {self.input_bytes / seconds / 1e6:.2f} MB/s"
+        dups = f", {self.duplicates} duplicates" if self.duplicates else ""
+        line = (
+            f"{self.inputs} inputs → {self.records} records{dups}, {rejects} "
+            f"in {self.seconds:.1f} s ({rate})"
+        )
+        if self.skipped_files:
+            line += (
+                f"; {self.skipped_files} other files in the directories were not read "
+                "(not .txt/.jsonl/.json; --glob '*' reads every file)"
+            )
+        return line
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("manifest")
+        return data
+
+
+def convert(
+    inputs: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    formats: Sequence[str] = ("parquet",),
+    jobs: int | None = None,
+    glob: Sequence[str] = (),
+    text_field: str | None = None,
+    shard_rows: int = 50_000,
+    shard_bytes: int = 256 * 2**20,
+    jsonl_compression: str | None = None,
+    excel: bool = False,
+    dedup: bool = True,
+    near_dedup: bool = True,
+    overwrite: bool = False,
+    resume: bool = False,
+    progress: Callable[[int], None] | None = None,
+    **options: Any,
+) -> RunReport:
+    """Turn many documents into a dataset directory (DESIGN §4) and return the run report.
+
+    ``inputs`` are files, directories, glob patterns or ``"-"`` for stdin. Document options are
+    those of :func:`parse`. The run streams: memory does not grow with the corpus. Raises
+    :class:`~docexport.errors.OptionError` for bad options, :class:`~docexport.errors.InputError`
+    when an input path does not exist, :class:`~docexport.errors.OutputError` when the output
+    cannot be written; a bad *document* never raises, it becomes a reject.
+    """
+    started = time.perf_counter()
+    doc_options = _options(options)
+    inputs = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
+    formats = _check_formats(formats)
+    jobs = _check_jobs(jobs)
+    if shard_rows < 1 or shard_bytes < 1:
+        raise OptionError("shard size must be at least one row and one byte")
+    if jsonl_compression not in (None, *JSONL_COMPRESSIONS):
+        raise OptionError(f"JSONL compression must be gz or zst, not {jsonl_compression!r}")
+    if not inputs:
+        raise InputError("no input given: name files, directories, glob patterns or - for stdin")
+    _check_inputs_exist(inputs)
+
+    deduper = Deduper(near=near_dedup) if dedup else None
+    run_options = {
+        **asdict(doc_options),
+        "formats": list(formats),
+        "glob": list(glob),
+        "text_field": text_field,
+        "shard_rows": shard_rows,
+        "shard_bytes": shard_bytes,
+        "jsonl_compression": jsonl_compression,
+        "excel": excel,
+        "dedup": dedup,
+        "near_dedup": near_dedup,
+    }
+    writer = DatasetWriter(
+        out,
+        schema=load_schema(),
+        arrow_schema=arrow_schema(),
+        csv_columns=csv_columns(),
+        formats=formats,
+        shard_rows=shard_rows,
+        shard_bytes=shard_bytes,
+        jsonl_compression=jsonl_compression,
+        excel=excel,
+        overwrite=overwrite,
+        resume=resume,
+        options=run_options,
+        versions=_versions(),
+        checkpoint_extra=deduper.snapshot if deduper else None,
+    )
+    report = RunReport(out=os.fspath(out))
+    try:
+        skip = writer.resume_point
+        if skip and deduper is not None:
+            deduper.restore(writer.resume_extras)
+        report.resumed_from = skip
+        skipped: list[str] = []
+        sources = enumerate(
+            iter_sources(
+                inputs, glob=glob, text_field=text_field, exclude=[out], on_skip=skipped.append
+            )
+        )
+        for position, size, result in _run(sources, skip, doc_options, jobs):
+            if isinstance(result, Reject):
+                writer.add_reject(result, position, input_bytes=size)
+            else:
+                duplicate_of = deduper.check(result) if deduper else None
+                if duplicate_of is None:
+                    writer.add_record(result, position, input_bytes=size)
+                else:
+                    writer.add_reject(_duplicate(result, duplicate_of), position, input_bytes=size)
+            if progress is not None:
+                progress(position + 1)
+        _fill(report, writer.committed_counts)
+        report.skipped_files = len(skipped)
+        if report.inputs == 0:
+            raise InputError("no input document found: the inputs hold no files to convert")
+        report.seconds = time.perf_counter() - started
+        report.manifest = writer.finish(report.to_dict())
+    except BaseException:
+        writer.abort()
+        raise
+    return report
+
+
+def _fill(report: RunReport, counts: Mapping[str, Any]) -> None:
+    """Copy the writer's running totals (which include resumed work) into the report."""
+    report.records = counts["records"]
+    report.duplicates = counts["duplicates"]
+    report.rejects = counts["rejects"]
+    report.inputs = report.records + report.duplicates + report.rejects
+    report.rejects_by_reason = dict(sorted(counts["rejects_by_reason"].items()))
+    report.repairs = dict(sorted(counts["repairs"].items()))
+    report.input_bytes = counts["input_bytes"]
+
+
+def _run(
+    sources: Iterator[tuple[int, Source | Reject]], skip: int, options: Options, jobs: int
+) -> Iterator[tuple[int, int, dict[str, Any] | Reject]]:
+    """Process sources in input order, yielding ``(position, input bytes, result)``."""
+    pending = ((pos, item) for pos, item in sources if pos >= skip)
+    if jobs == 1:
+        processor = _processor(options)
+        for position, item in pending:
+            if isinstance(item, Reject):
+                yield position, 0, item
+            else:
+                yield position, len(item.data), processor(item)
+        return
+    yield from _run_pool(pending, options, jobs)
+
+
+def _batches(
+    items: Iterator[tuple[int, Source | Reject]],
+) -> Iterator[list[tuple[int, Source | Reject]]]:
+    batch: list[tuple[int, Source | Reject]] = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        if isinstance(item[1], Source):
+            size += len(item[1].data)
+        # Cut by count and by bytes so a batch of 50 MB files does not sit in the queue at once.
+        if len(batch) >= BATCH_SIZE or size >= 4 * 2**20:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _run_pool(
+    items: Iterator[tuple[int, Source | Reject]], options: Options, jobs: int
+) -> Iterator[tuple[int, int, dict[str, Any] | Reject]]:
+    """A bounded window of batches over a process pool, results taken back in order."""
+    window: deque[Future[list[tuple[int, int, dict[str, Any] | Reject]]]] = deque()
+    with ProcessPoolExecutor(
+        max_workers=jobs, initializer=_init_worker, initargs=(options,)
+    ) as pool:
+        try:
+            for batch in _batches(items):
+                window.append(pool.submit(_process_batch, batch))
+                while len(window) >= jobs * WINDOW_PER_JOB:
+                    yield from window.popleft().result()
+            while window:
+                yield from window.popleft().result()
+        except BrokenProcessPool as exc:
+            raise DocexportError(
+                "a worker process died (out of memory or killed); "
+                "run again with --resume to finish from the last committed shard"
+            ) from exc
+        finally:
+            for future in window:
+                future.cancel()
+
+
+_WORKER: DocumentProcessor | None = None
+
+
+def _init_worker(options: Options) -> None:
+    """Load the segmenter and validator once per worker; Ctrl-C is the parent's to handle."""
+    global _WORKER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER = DocumentProcessor(options)
+
+
+def _process_batch(
+    batch: list[tuple[int, Source | Reject]],
+) -> list[tuple[int, int, dict[str, Any] | Reject]]:
+    assert _WORKER is not None, "worker used before _init_worker"
+    out: list[tuple[int, int, dict[str, Any] | Reject]] = []
+    for position, item in batch:
+        if isinstance(item, Reject):
+            out.append((position, 0, item))
+        else:
+            out.append((position, len(item.data), _WORKER(item)))
+    return out
+
+
+def _duplicate(record: dict[str, Any], duplicate_of: str) -> Reject:
+    source = record["source"]
+    exact = record["id"] == duplicate_of
+    return Reject(
+        uri=source["uri"],
+        stage="duplicate",
+        reason="exact" if exact else "near",
+        detail=f"{'same content as' if exact else 'nearly the same text as'} record {duplicate_of}",
+        line=source.get("line"),
+        sha256=source.get("sha256"),
+        duplicate_of=duplicate_of,
+    )
+
+
+def _check_formats(formats: Sequence[str] | str) -> tuple[str, ...]:
+    if isinstance(formats, str):
+        formats = formats.split(",")
+    chosen = tuple(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
+    bad = [f for f in chosen if f not in FORMATS]
+    if bad or not chosen:
+        raise OptionError(
+            f"format must be a comma-separated choice of {', '.join(FORMATS)}"
+            + (f", not {', '.join(bad)}" if bad else "")
+        )
+    return chosen
+
+
+def _check_jobs(jobs: int | None) -> int:
+    if jobs is None or jobs == 0:
+        return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+    if jobs < 0:
+        raise OptionError(f"jobs must be >= 1 (or 0 for one per core), not {jobs}")
+    return jobs
+
+
+def _check_inputs_exist(inputs: Sequence[str | os.PathLike[str]]) -> None:
+    """A named path that does not exist is a usage error, before anything is written."""
+    for item in inputs:
+        text = os.fspath(item)
+        if text == "-" or any(ch in text for ch in "*?["):
+            continue
+        if not os.path.lexists(text):
+            raise InputError(f"{text}: no such file or directory")
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"docexport": __version__, "python": sys.version.split()[0]}
+    for name in ("pyarrow", "jieba", "rjieba", "opencc", "jsonschema", "orjson"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return found
