@@ -93,7 +93,9 @@ class Decoded:
 
     text: str
     encoding: str
-    method: str  # "bom", "utf-8", "container", "detected"
+    # "container" (already text), "bom", "utf-8", "scored" (GB18030/GBK/Big5 chosen by a
+    # character-frequency score), "mixed" (decoded line by line), "detected" (charset-normalizer)
+    method: str
 
 
 # The per-pass counters every NormaliseResult.repairs carries, in this order; the record's

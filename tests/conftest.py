@@ -41,3 +41,17 @@ def pd_dev_articles() -> list[corpus.PDArticle]:
     if not articles:
         pytest.skip("../shared/corpus is not present")
     return articles
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/*.json from the current code (review the diff, then commit)",
+    )
+
+
+@pytest.fixture(scope="session")
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
