@@ -1,8 +1,17 @@
 """The ``docexport`` command: a thin shell over :mod:`docexport.pipeline`.
 
-Diagnostics go to stderr and data to stdout, so ``docexport parse a.txt | jq`` works. Exit codes
-scripts can trust: 0 the run completed (rejects included), 1 a run error (or any reject with
-``--strict``), 2 a usage error (bad option or path), 130 interrupted (resumable).
+Diagnostics go to stderr and data to stdout, so ``docexport parse a.txt | jq`` works. Every
+error is one line, ``docexport: error: …``, never a traceback. Exit codes scripts can trust:
+
+- 0: the run completed; rejected documents do not change this (they are in ``rejects.jsonl``).
+- 1: a run error: the output cannot be written (read-only, disk full), the output directory is
+  refused (not empty and not a docexport dataset, already complete, or an unfinished run without
+  ``--resume``), a worker died; or, with ``--strict``, any document was rejected or duplicated.
+  A refused output directory is a run error, not a usage error: the command line is well formed,
+  it is the state of the disk that stops it, as for a full disk.
+- 2: a usage error: a bad option value, an input path that does not exist or lies inside the
+  output directory, options that differ from the interrupted run on ``--resume``.
+- 130: interrupted (Ctrl-C or SIGTERM); committed shards are kept and ``--resume`` finishes.
 """
 
 from __future__ import annotations
@@ -209,6 +218,13 @@ def convert(
     ] = True,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output directory.")] = False,
     resume: Annotated[bool, typer.Option(help="Finish an interrupted run in OUT.")] = False,
+    max_doc_size: Annotated[
+        str,
+        typer.Option(
+            help="Reject documents larger than this (read/too_large) without loading them; "
+            "0 for no limit.",
+        ),
+    ] = "10MiB",
     strict: Annotated[bool, typer.Option(help="Exit 1 when any document is rejected.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")] = False,
     script: ScriptOpt = Script.simplified,
@@ -226,6 +242,7 @@ def convert(
     try:
         formats = _formats(format)
         shard_bytes = _size(shard_size)
+        doc_limit = None if max_doc_size.strip() == "0" else _size(max_doc_size)
     except typer.BadParameter as exc:
         _fail(str(exc), EXIT_USAGE)
     signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -246,6 +263,7 @@ def convert(
             near_dedup=near_dedup,
             overwrite=overwrite,
             resume=resume,
+            max_doc_size=doc_limit,
             progress=progress.update,
             **_doc_options(script, year, skip, enrich, tokens, engine, user_dict, keywords),
         )

@@ -41,6 +41,7 @@ from docexport.validate import RecordValidator
 from docexport.write import DatasetWriter
 
 __all__ = [
+    "DEFAULT_MAX_DOC_SIZE",
     "FORMATS",
     "SCRIPTS",
     "DocumentProcessor",
@@ -61,6 +62,17 @@ JSONL_COMPRESSIONS = ("gz", "zst")
 METADATA_YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?:[-/.年]?\d{1,2})")
 # Metadata fields that may carry the publication date, most specific first.
 DATE_FIELDS = ("date", "publish_date", "published", "pubdate", "time", "datetime", "url")
+
+# Lone UTF-16 surrogates: a Python str can hold them (``"\ud800"`` from a library caller, or
+# ``surrogateescape`` text), but no UTF-8 writer (orjson, Arrow) accepts them, so they become
+# U+FFFD before any stage sees the text.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+# The default --max-doc-size: 10 MiB. The longest real news articles are ~100 KB; a 10 MiB
+# "document" is ~3.5 M Han characters, whose token list alone is ~2 M Python strings (~150 MB per
+# copy) and which becomes a row most Parquet/pandas readers struggle with. Larger inputs are
+# dumps that were never split into documents, so they are rejected (read/too_large) unread.
+DEFAULT_MAX_DOC_SIZE = 10 * 2**20
 
 # How many documents travel to a worker in one task: large enough to amortise pickling and
 # queueing, small enough that the window of in-flight work stays a few MB.
@@ -136,7 +148,10 @@ class DocumentProcessor:
             if isinstance(decoded, Failure):
                 return _reject(source, stage, decoded)
             stage = "normalise"
-            normalised = normalise(decoded.text, script=self.options.script, **self.switches)
+            text = decoded.text
+            if LONE_SURROGATE.search(text):
+                text = LONE_SURROGATE.sub("\ufffd", text)
+            normalised = normalise(text, script=self.options.script, **self.switches)
             stage = "parse"
             article = parse_article(normalised.text, year=self._year(source))
             if isinstance(article, Failure):
@@ -228,7 +243,9 @@ def parse(text: str, *, uri: str = "<string>", **options: Any) -> dict[str, Any]
     """
     if not isinstance(text, str):
         raise OptionError(f"parse() takes text as str, not {type(text).__name__}")
-    source = Source(uri=uri, data=text.encode("utf-8"), text=text, encoding="utf-8")
+    # surrogatepass: a str with lone surrogates still has bytes to hash; the text is cleaned later.
+    data = text.encode("utf-8", "surrogatepass")
+    source = Source(uri=uri, data=data, text=text, encoding="utf-8")
     return _raise_for(_processor(_options(options))(source))
 
 
@@ -325,13 +342,15 @@ def convert(
     near_dedup: bool = True,
     overwrite: bool = False,
     resume: bool = False,
+    max_doc_size: int | None = DEFAULT_MAX_DOC_SIZE,
     progress: Callable[[int], None] | None = None,
     **options: Any,
 ) -> RunReport:
     """Turn many documents into a dataset directory (DESIGN §4) and return the run report.
 
     ``inputs`` are files, directories, glob patterns or ``"-"`` for stdin. Document options are
-    those of :func:`parse`. The run streams: memory does not grow with the corpus. Raises
+    those of :func:`parse`. The run streams: memory does not grow with the corpus. A document
+    larger than ``max_doc_size`` bytes (``None``: no limit) is a ``read/too_large`` reject. Raises
     :class:`~docexport.errors.OptionError` for bad options, :class:`~docexport.errors.InputError`
     when an input path does not exist, :class:`~docexport.errors.OutputError` when the output
     cannot be written; a bad *document* never raises, it becomes a reject.
@@ -345,9 +364,11 @@ def convert(
         raise OptionError("shard size must be at least one row and one byte")
     if jsonl_compression not in (None, *JSONL_COMPRESSIONS):
         raise OptionError(f"JSONL compression must be gz or zst, not {jsonl_compression!r}")
+    if max_doc_size is not None and max_doc_size < 1:
+        raise OptionError(f"max_doc_size must be at least one byte, not {max_doc_size}")
     if not inputs:
         raise InputError("no input given: name files, directories, glob patterns or - for stdin")
-    _check_inputs_exist(inputs)
+    _check_inputs_exist(inputs, out)
 
     deduper = Deduper(near=near_dedup) if dedup else None
     run_options = {
@@ -361,6 +382,7 @@ def convert(
         "excel": excel,
         "dedup": dedup,
         "near_dedup": near_dedup,
+        "max_doc_size": max_doc_size,
     }
     writer = DatasetWriter(
         out,
@@ -387,7 +409,12 @@ def convert(
         skipped: list[str] = []
         sources = enumerate(
             iter_sources(
-                inputs, glob=glob, text_field=text_field, exclude=[out], on_skip=skipped.append
+                inputs,
+                glob=glob,
+                text_field=text_field,
+                exclude=[out],
+                on_skip=skipped.append,
+                max_doc_size=max_doc_size,
             )
         )
         for position, size, result in _run(sources, skip, doc_options, jobs):
@@ -540,14 +567,23 @@ def _check_jobs(jobs: int | None) -> int:
     return jobs
 
 
-def _check_inputs_exist(inputs: Sequence[str | os.PathLike[str]]) -> None:
-    """A named path that does not exist is a usage error, before anything is written."""
+def _check_inputs_exist(
+    inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str]
+) -> None:
+    """A named path that does not exist, or that lies inside the output directory, is a usage
+    error, before anything is written (a dataset must never read its own shards back)."""
+    output = os.path.realpath(out)
     for item in inputs:
         text = os.fspath(item)
         if text == "-" or any(ch in text for ch in "*?["):
             continue
         if not os.path.lexists(text):
             raise InputError(f"{text}: no such file or directory")
+        real = os.path.realpath(text)
+        if real == output or real.startswith(output.rstrip(os.sep) + os.sep):
+            raise InputError(
+                f"{text} is inside the output directory {os.fspath(out)}; it cannot be an input"
+            )
 
 
 def _versions() -> dict[str, str]:

@@ -18,7 +18,13 @@ read line by line through streaming decompressors, so memory holds one line, nev
 
 Read-stage reject reasons (stable ids): ``not_found``, ``not_a_file``, ``permission_denied``,
 ``broken_symlink``, ``symlink_loop``, ``read_error``, ``truncated_compressed``,
-``invalid_json``, ``text_not_string``.
+``invalid_json``, ``text_not_string``, ``too_large``.
+
+Size limit: with ``max_doc_size``, a document larger than that many bytes (a file, or one JSONL
+line or JSON record) becomes a ``too_large`` reject, and a file or line over the limit is never
+loaded whole: at most ``max_doc_size + 1`` bytes of it are read to know, the rest is skipped in
+chunks. A 50 MB one-line "document" is a dump that was never split; segmenting it would cost
+gigabytes of token lists, and no downstream tool wants it as one row.
 """
 
 from __future__ import annotations
@@ -58,6 +64,7 @@ READ_REASONS: tuple[str, ...] = (
     "read_error",
     "symlink_loop",
     "text_not_string",
+    "too_large",
     "truncated_compressed",
 )
 # JSON fields tried, in this order, for the document text when no text field is named.
@@ -76,6 +83,8 @@ CORRUPT_DATA_ERRORS: tuple[type[Exception], ...] = (
     zstandard.ZstdError,
 )
 ZSTD_CHUNK = 1 << 17
+# How much of an over-long line is read at a time while skipping it.
+SKIP_CHUNK = 1 << 20
 
 # What a directory yields when no ``--glob`` is given: the document formats docexport reads,
 # plain or compressed. A README, a LICENSE or a stray image next to the corpus is not news, so
@@ -97,6 +106,7 @@ def iter_sources(
     exclude: Sequence[str | os.PathLike[str]] = (),
     stdin: BinaryIO | None = None,
     on_skip: Callable[[str], None] | None = None,
+    max_doc_size: int | None = None,
 ) -> Iterator[Source | Reject]:
     """Yield every document of ``inputs`` as a ``Source``, or a ``Reject`` when it cannot be read.
 
@@ -107,7 +117,9 @@ def iter_sources(
     unreported. ``--glob '*'`` takes every file. A file named explicitly is always read, whatever
     its name. An input that does not exist but contains ``* ? [`` is expanded as a glob.
     ``-`` reads ``stdin`` (default ``sys.stdin.buffer``): JSONL when its first non-blank byte is
-    ``{``, otherwise one document.
+    ``{``, otherwise one document. ``exclude`` directories (the output) are never read from: not
+    walked, and a glob match inside one is passed over. ``max_doc_size`` (bytes) turns a larger
+    document into a ``too_large`` reject without loading it.
 
     JSON records: the text is ``text_field`` or the first of ``TEXT_FIELDS`` present; the other
     fields go to ``metadata`` as parsed. When a record has a ``title`` that its body does not
@@ -122,7 +134,7 @@ def iter_sources(
         glob = [glob]
     matches = _glob_matcher(glob or DEFAULT_GLOBS)
     excluded = frozenset(os.path.realpath(path) for path in exclude)
-    reader = _Reader(matches, excluded, text_field, on_skip)
+    reader = _Reader(matches, excluded, text_field, on_skip, max_doc_size)
     for item in inputs:
         name = os.fspath(item)
         if name == "-":
@@ -134,7 +146,8 @@ def iter_sources(
             if not found:
                 yield _reject(name, "not_found", f"No file matches the pattern {name}; check it.")
             for path in found:
-                yield from reader.path(path)
+                if not reader.is_excluded(path):
+                    yield from reader.path(path)
 
 
 def _glob_matcher(patterns: Sequence[str]) -> Matcher:
@@ -202,11 +215,20 @@ class _Reader:
         excluded: frozenset[str],
         field: str | None,
         on_skip: Callable[[str], None] | None,
+        max_size: int | None = None,
     ):
         self.matches = matches
         self.excluded = excluded
         self.field = field
         self.on_skip = on_skip
+        self.max_size = max_size
+
+    def is_excluded(self, path: str) -> bool:
+        """Whether ``path`` is, or lies inside, an excluded directory (the output)."""
+        real = os.path.realpath(path)
+        return any(
+            real == ex or real.startswith(ex.rstrip(os.sep) + os.sep) for ex in self.excluded
+        )
 
     # -- paths and directories -------------------------------------------------------------
 
@@ -275,7 +297,7 @@ class _Reader:
             return
         try:
             with _open(path, compression) as handle:
-                data = handle.read()
+                data = handle.read(-1 if self.max_size is None else self.max_size + 1)
         except EOFError:
             detail = (
                 f"{path} ends in the middle of its compressed data; re-download or recompress it."
@@ -284,6 +306,9 @@ class _Reader:
             return
         except CORRUPT_DATA_ERRORS as exc:
             yield _read_failure(path, exc)
+            return
+        if self.max_size is not None and len(data) > self.max_size:
+            yield self.too_large(path, f"{path} is", None)
             return
         if suffix == JSON_SUFFIX:
             yield from self.json_array(path, data)
@@ -296,7 +321,7 @@ class _Reader:
         number = 0
         try:
             with _open(path, compression) as handle:
-                for number, raw in enumerate(handle, start=1):
+                for number, raw in enumerate(self.lines(handle), start=1):
                     record = self.jsonl_line(path, number, raw)
                     if record is not None:
                         yield record
@@ -311,26 +336,67 @@ class _Reader:
 
     def stdin(self, stream: BinaryIO) -> Iterator[Source | Reject]:
         """``-``: JSONL when the first non-blank byte is ``{``, else one document."""
-        head: list[bytes] = []
+        head: list[bytes | None] = []
         try:
-            for raw in stream:
+            lines = self.lines(stream)
+            for raw in lines:
                 head.append(raw)
-                if raw.strip():
+                if raw is None or raw.strip():
                     break
-            if b"".join(head).removeprefix(UTF8_BOM).lstrip().startswith(b"{"):
-                for number, raw in enumerate(chain(head, stream), start=1):
+            start = b"".join(raw or b"" for raw in head).removeprefix(UTF8_BOM).lstrip()
+            if start.startswith(b"{"):
+                for number, raw in enumerate(chain(head, lines), start=1):
                     record = self.jsonl_line("-", number, raw)
                     if record is not None:
                         yield record
+            elif None in head:
+                yield self.too_large("-", "standard input is", None)
             else:
-                yield Source(uri="-", data=b"".join(head) + stream.read())
+                data = b"".join(raw for raw in head if raw is not None)
+                rest = -1 if self.max_size is None else max(0, self.max_size + 1 - len(data))
+                data += stream.read(rest)
+                if self.max_size is not None and len(data) > self.max_size:
+                    yield self.too_large("-", "standard input is", None)
+                else:
+                    yield Source(uri="-", data=data)
         except OSError as exc:
             yield _read_failure("-", exc)
 
     # -- JSON records ----------------------------------------------------------------------
 
-    def jsonl_line(self, uri: str, number: int, raw: bytes) -> Source | Reject | None:
-        """One JSONL line → a Source, a Reject, or ``None`` for a blank line (not a document)."""
+    def lines(self, handle: BinaryIO) -> Iterator[bytes | None]:
+        """The lines of ``handle``; ``None`` for a line longer than the size limit, which is
+        skipped in chunks instead of being loaded."""
+        if self.max_size is None:
+            yield from handle
+            return
+        limit = self.max_size + 2  # the limit applies to the line without its "\r\n"
+        while True:
+            raw = handle.readline(limit + 1)
+            if not raw:
+                return
+            if len(raw) <= limit or raw.endswith(b"\n"):
+                if len(raw.rstrip(b"\r\n")) <= self.max_size:
+                    yield raw
+                    continue
+            else:
+                while raw and not raw.endswith(b"\n"):
+                    raw = handle.readline(SKIP_CHUNK)
+            yield None
+
+    def too_large(self, uri: str, what: str, line: int | None) -> Reject:
+        detail = (
+            f"{what} larger than the document size limit of {self.max_size:,} bytes; split it "
+            "into documents, or raise the limit with --max-doc-size."
+        )
+        return _reject(uri, "too_large", detail, line=line)
+
+    def jsonl_line(self, uri: str, number: int, raw: bytes | None) -> Source | Reject | None:
+        """One JSONL line → a Source, a Reject, or ``None`` for a blank line (not a document).
+
+        ``raw`` is ``None`` for a line over the size limit (see :meth:`lines`)."""
+        if raw is None:
+            return self.too_large(uri, f"Line {number} of {uri} is", number)
         data = raw.removesuffix(b"\n").removesuffix(b"\r")
         if number == 1:
             data = data.removeprefix(UTF8_BOM)
@@ -356,7 +422,11 @@ class _Reader:
             yield _reject(path, "invalid_json", detail, data=data)
             return
         for index, record in enumerate(parsed if isinstance(parsed, list) else [parsed], start=1):
-            yield self.record(path, index, orjson.dumps(record), record)
+            compact = orjson.dumps(record)
+            if self.max_size is not None and len(compact) > self.max_size:
+                yield self.too_large(path, f"Record {index} of {path} is", index)
+            else:
+                yield self.record(path, index, compact, record)
 
     def record(self, uri: str, number: int, data: bytes, record: Any) -> Source | Reject:
         """A parsed JSON record → a Source with its text field and the rest as metadata."""
