@@ -398,7 +398,7 @@ def convert(
         resume=resume,
         options=run_options,
         versions=_versions(),
-        checkpoint_extra=deduper.snapshot if deduper else None,
+        checkpoint_extra=deduper.snapshot if deduper is not None else None,
     )
     report = RunReport(out=os.fspath(out))
     try:
@@ -421,7 +421,7 @@ def convert(
             if isinstance(result, Reject):
                 writer.add_reject(result, position, input_bytes=size)
             else:
-                duplicate_of = deduper.check(result) if deduper else None
+                duplicate_of = deduper.check(result) if deduper is not None else None
                 if duplicate_of is None:
                     writer.add_record(result, position, input_bytes=size)
                 else:

@@ -594,3 +594,20 @@ def test_no_document_text_becomes_part_of_a_file_path(tmp_path: Path) -> None:
         p.removeprefix("out/.docexport/") for p in written if p.startswith("out/.docexport/")
     ]
     assert all(re.fullmatch(r"state\.json|extra-\d{5}\.bin", name) for name in journal), journal
+
+
+def test_a_repeated_document_is_listed_as_a_duplicate_of_the_first(tmp_path: Path) -> None:
+    """Dedup really runs in convert (an empty Deduper is falsy: it was once never consulted)."""
+    (tmp_path / "feed.jsonl").write_bytes(
+        jsonl({"text": ARTICLE}, {"text": BIG5_ARTICLE}, {"text": ARTICLE, "url": "http://b"})
+    )
+    report = docexport.convert([tmp_path / "feed.jsonl"], tmp_path / "out", jobs=1)
+    assert (report.inputs, report.records, report.duplicates) == (3, 2, 1)
+    [duplicate] = [
+        orjson.loads(x) for x in (tmp_path / "out" / "rejects.jsonl").read_bytes().splitlines()
+    ]
+    assert (duplicate["stage"], duplicate["reason"], duplicate["source"]["line"]) == (
+        "duplicate",
+        "exact",
+        3,
+    )
