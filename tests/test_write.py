@@ -657,6 +657,9 @@ def test_csv_neutralises_formulas_in_the_file_itself(tmp_path: Path) -> None:
         ("empty", "empty"),
         ("a file", "foreign"),
         ("other files", "foreign"),
+        ("skeleton of a run killed before its first journal", "empty"),
+        ("skeleton plus a file of the user's", "foreign"),
+        ("skeleton with a non-empty rejects.jsonl", "foreign"),
         ("aborted run", "unfinished"),
         ("finished run", "complete"),
     ],
@@ -672,6 +675,13 @@ def test_dataset_status_tells_what_a_directory_holds(
     elif setup == "other files":
         out.mkdir()
         (out / "data.csv").write_text("a,b\r\n", encoding="utf-8")
+    elif setup.startswith("skeleton"):
+        (out / "data").mkdir(parents=True)
+        (out / "data" / ".part-00000.parquet.tmp").write_bytes(b"PAR1")
+        (out / ".docexport").mkdir()
+        (out / "rejects.jsonl").write_bytes(b"{}\n" if "rejects" in setup else b"")
+        if "user" in setup:
+            (out / "data" / "notes.txt").write_text("mine", encoding="utf-8")
     elif setup == "aborted run":
         open_writer(out).abort()
     elif setup == "finished run":

@@ -98,7 +98,26 @@ def dataset_status(out: os.PathLike[str] | str) -> str:
         return "foreign"
     if state is not None:
         return "unfinished"
-    return "foreign" if any(path.iterdir()) else "empty"
+    return "empty" if _only_skeleton(path) else "foreign"
+
+
+def _only_skeleton(out: Path) -> bool:
+    """Whether ``out`` holds nothing but the empty skeleton a writer makes before its first
+    journal save (``data/`` with at most temporary shards, ``.docexport/``, an empty
+    ``rejects.jsonl``): what a run killed in its first moments leaves. That is docexport's own
+    and holds no data, so it counts as empty rather than as somebody else's directory."""
+    for entry in out.iterdir():
+        if entry.name == DATA and entry.is_dir():
+            if any(
+                not _DATA_FILE.match(p.name) or not p.name.startswith(".") for p in entry.iterdir()
+            ):
+                return False
+        elif entry.name == journal.STATE_DIR and entry.is_dir():
+            if any(p.name != f".{journal.STATE_FILE}.tmp" for p in entry.iterdir()):
+                return False
+        elif entry.name != REJECTS or not entry.is_file() or entry.stat().st_size:
+            return False
+    return True
 
 
 def _read_manifest(out: Path) -> dict[str, Any] | None:
@@ -261,7 +280,7 @@ class DatasetWriter:
                 self._load_journal()
                 self._roll_back()
             else:
-                if status in ("complete", "unfinished", "foreign"):
+                if status in ("complete", "unfinished", "foreign", "empty"):
                     self._remove_own_files()
                 self._data.mkdir(parents=True, exist_ok=True)
                 self._state_dir.mkdir(exist_ok=True)
