@@ -179,7 +179,9 @@ def _group_pairs(group: dict[str, Any], *, threshold: float) -> dict[str, list[A
 
     An exact group pairs every copy with the earliest. A band group pairs records whose sketches
     agree on at least ``threshold`` of their bins (sharing one band only makes them candidates);
-    pairs of copies with the same id are left to the exact group.
+    copies with the same id are left to the exact group. The cost is quadratic in the number of
+    *distinct* texts sharing a band, which stays small unless thousands of different texts share
+    an 8-bin band (near-identical boilerplate).
     """
     order = sorted(range(len(group["position"])), key=lambda i: int(group["position"][i]))
     positions = [int(group["position"][i]) for i in order]
@@ -196,10 +198,16 @@ def _group_pairs(group: dict[str, Any], *, threshold: float) -> dict[str, list[A
         for i in range(1, len(order)):
             pair(i, 0, "exact")
     else:
-        sketches = [bytes(group["sketch"][i]) for i in order]
-        for i in range(1, len(order)):
-            for j in range(i):
-                if ids[i] != ids[j] and similarity(sketches[i], sketches[j]) >= threshold:
+        # Only the first copy of each id: later copies share its fate through the exact group,
+        # and a story reprinted thousands of times must not make its band groups quadratic.
+        first: dict[str, int] = {}
+        for i in range(len(order)):
+            first.setdefault(ids[i], i)
+        distinct = sorted(first.values())
+        sketches = {i: bytes(group["sketch"][order[i]]) for i in distinct}
+        for n, i in enumerate(distinct):
+            for j in distinct[:n]:
+                if similarity(sketches[i], sketches[j]) >= threshold:
                     pair(i, j, "near")
     return pairs
 
