@@ -242,3 +242,31 @@ def test_enrich_is_total_and_tokens_cover_the_body(paragraphs: list[str]) -> Non
 @functools.cache
 def _shared_enricher() -> Enricher:
     return Enricher()
+
+
+def test_idf_table_and_stop_words_are_jieba_analyse_ones() -> None:
+    """Read without importing jieba.analyse, the tables must still be exactly jieba's own,
+    or keywords would drift from jieba.analyse.extract_tags."""
+    import jieba.analyse
+
+    from docexport.enrich import _idf
+
+    table, median, stop_words = _idf()
+    reference = jieba.analyse.TFIDF()  # a fresh extractor: the bundled idf.txt, default stops
+    assert table == reference.idf_freq
+    assert median == reference.median_idf
+    assert stop_words == reference.stop_words
+    assert "the" in stop_words and "国务院" not in stop_words
+
+
+def test_name_frequencies_are_the_dictionary_counts_of_name_tagged_words() -> None:
+    """Every nr/nrfg/nrt line of jieba's dict.txt, with its count; no other tag."""
+    from docexport.enrich import _jieba_file, _name_freq
+
+    expected = {}
+    for line in _jieba_file("dict.txt").read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2].startswith("nr"):
+            expected[parts[0]] = int(parts[1])
+    assert _name_freq() == expected
+    assert len(expected) > 1000

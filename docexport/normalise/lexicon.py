@@ -8,6 +8,7 @@ text never triggers the load).
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from functools import lru_cache
 from pathlib import Path
@@ -30,10 +31,13 @@ def _tables() -> tuple[dict[str, str], dict[str, float]]:
     words joined, each weighted by its word's count. A Python loop over the 350 000 lines took
     0.37 s here; this takes 0.19 s (hashing the word dict is most of what is left).
     """
-    import jieba
     import numpy as np
 
-    path = Path(jieba.__file__).resolve().parent / "dict.txt"
+    # Found without importing jieba (0.1 s of imports a worker would pay for one file path).
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("the normalise lexicon needs jieba: pip install jieba")
+    path = Path(spec.origin).parent / "dict.txt"
     text = path.read_text(encoding="utf-8")
     fields = text.split()
     if len(fields) == 3 * text.count("\n"):
