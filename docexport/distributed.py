@@ -41,7 +41,7 @@ from docexport.dedup import dedup_keys, similarity, sketch
 from docexport.errors import DocexportError, MissingExtraError, OptionError
 from docexport.pipeline import DocumentProcessor, Options
 
-__all__ = ["INSTALL_HINT", "dedup_ray", "run_ray"]
+__all__ = ["INSTALL_HINT", "dedup_ray", "import_ray", "run_ray"]
 
 INSTALL_HINT = "pip install 'docexport[ray]'"
 
@@ -55,7 +55,7 @@ BATCH_BYTES = 4 * 2**20
 Result = tuple[int, int, "dict[str, Any] | Reject"]
 
 
-def _import_ray() -> ModuleType:
+def import_ray() -> ModuleType:
     try:
         import ray
     except ImportError as exc:
@@ -119,7 +119,7 @@ def run_ray(
         raise OptionError(f"batch_size must be at least 1, not {batch_size}")
     if actors is not None and actors < 1:
         raise OptionError(f"actors must be at least 1, not {actors}")
-    ray = _import_ray()
+    ray = import_ray()
     started = False
     if not ray.is_initialized():
         try:
@@ -226,7 +226,7 @@ def dedup_ray(dataset: Any, *, near: bool = True, threshold: float = 0.9) -> dic
     """
     if not 0.0 < threshold <= 1.0:
         raise OptionError(f"threshold must be in (0, 1], not {threshold}")
-    _import_ray()
+    import_ray()
     keys = dataset.flat_map(_key_rows, fn_kwargs={"near": near})
     pairs = keys.groupby("key").map_groups(
         _group_pairs, fn_kwargs={"threshold": threshold}, batch_format="numpy"

@@ -179,6 +179,9 @@ def test_without_ray_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) 
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_ray)
+    with pytest.raises(MissingExtraError, match=r"pip install 'docexport\[ray\]'") as caught:
+        distributed.import_ray()
+    assert isinstance(caught.value, ImportError)  # generic `except ImportError` still works
     with pytest.raises(MissingExtraError, match=r"pip install 'docexport\[ray\]'"):
         next(distributed.run_ray(iter([]), Options()))
     with pytest.raises(MissingExtraError, match=r"pip install 'docexport\[ray\]'"):
