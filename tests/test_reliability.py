@@ -519,19 +519,26 @@ def test_cli_run_errors_are_one_line_with_the_documented_exit_code(
     assert result.stdout == b""
 
 
-def test_cli_converts_the_current_directory_without_reading_its_own_output(tmp_path: Path) -> None:
-    """``docexport convert . --out ./dataset``: the shards of a first run (and of a resumed or
-    overwritten one) are never read back as input."""
+def test_converting_the_current_directory_never_reads_its_own_output(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """``docexport convert . --out ./dataset``: the shards of a first run, of an overwritten
+    one, of an interrupted one being resumed, and glob matches inside it are never input."""
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "a.txt").write_text(ARTICLE)
     (tmp_path / "b.jsonl").write_bytes(jsonl({"text": BIG5_ARTICLE + "又讯。\n"}))
-    first = cli("convert", ".", "--out", "./dataset", "-f", "jsonl,csv", "-j", "1", cwd=tmp_path)
-    assert first.returncode == 0, first.stderr.decode()
-    assert first.stderr.decode().startswith("2 inputs → 2 records, 0 rejects")
-    again = cli(
-        "convert", ".", "--out", "./dataset", "-f", "jsonl,csv", "--overwrite", cwd=tmp_path
-    )
-    assert again.returncode == 0, again.stderr.decode()
-    assert again.stderr.decode().startswith("2 inputs → 2 records, 0 rejects")
+    options = {"formats": ["jsonl", "csv"], "jobs": 1, "shard_rows": 1}
+    first = docexport.convert(["."], "./dataset", **options)
+    again = docexport.convert(["."], "./dataset", overwrite=True, **options)
+    assert (first.inputs, first.records, again.inputs, again.records) == (2, 2, 2, 2)
+
+    def interrupt(done: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        docexport.convert(["."], "./dataset", overwrite=True, progress=interrupt, **options)
+    resumed = docexport.convert(["."], "./dataset", resume=True, **options)
+    assert (resumed.resumed_from, resumed.inputs, resumed.records) == (1, 2, 2)
     globbed = cli(
         "convert", "**/*.jsonl", "--out", "./dataset", "-f", "jsonl", "--overwrite", cwd=tmp_path
     )
