@@ -66,12 +66,26 @@ def import_ray() -> ModuleType:
 
 
 class _Worker:
-    """One actor's state: the processor, built once when the actor starts."""
+    """One actor's state: the processor, built once when the actor starts.
+
+    A processor that cannot be built (a user dictionary missing on that node, a different
+    docexport version) is reported by :meth:`ready` as a sentence, because Ray would otherwise
+    report it only as a dead actor, indistinguishable from one killed for memory.
+    """
 
     def __init__(self, options: Options) -> None:
-        self.processor = DocumentProcessor(options)
+        self.processor: DocumentProcessor | None = None
+        self.error: str | None = None
+        try:
+            self.processor = DocumentProcessor(options)
+        except Exception as exc:  # reported by ready(), on the driver
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    def ready(self) -> str | None:
+        return self.error
 
     def process(self, batch: list[tuple[int, Source | Reject]]) -> list[Result]:
+        assert self.processor is not None, "process() on a worker that did not start"
         out: list[Result] = []
         for position, item in batch:
             if isinstance(item, Reject):
@@ -139,6 +153,9 @@ def run_ray(
         count = actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
         worker = ray.remote(num_cpus=1)(_Worker)
         pool = [worker.remote(options) for _ in range(count)]
+        for error in ray.get([actor.ready.remote() for actor in pool]):
+            if error is not None:
+                raise DocexportError(f"a Ray worker could not start: {error}")
         limit = count * WINDOW_PER_ACTOR
         for number, batch in enumerate(_batches(items, batch_size)):
             # Round robin: batches are of similar cost, and in-order consumption means a slow
@@ -153,9 +170,10 @@ def run_ray(
             "a Ray worker died (out of memory, or its node was lost); "
             "run again with --resume to finish from the last committed shard"
         ) from exc
+    except ray.exceptions.RayError as exc:
+        raise DocexportError(f"the Ray run failed: {exc}") from exc
     finally:
-        for ref in window:
-            ray.cancel(ref)
+        # Killing an actor also drops the batches still queued on it.
         for actor in pool:
             ray.kill(actor)
         if started:

@@ -16,7 +16,7 @@ import pytest
 
 from docexport import distributed, pipeline
 from docexport.data import Reject, Source
-from docexport.errors import MissingExtraError, OptionError
+from docexport.errors import DocexportError, MissingExtraError, OptionError
 from docexport.pipeline import DocumentProcessor, Options
 
 CITIES = ["北京", "上海", "广州", "成都", "泸州", "重庆", "西安", "南京", "武汉", "杭州", "天津"]
@@ -155,6 +155,16 @@ def test_convert_on_ray_writes_the_same_dataset_as_a_local_run(
     assert _data_files(tmp_path / "ray") == _data_files(tmp_path / "local")
     rejects = (tmp_path / "ray" / "rejects.jsonl").read_bytes()
     assert rejects == (tmp_path / "local" / "rejects.jsonl").read_bytes()
+
+
+def test_a_worker_that_cannot_start_is_a_one_line_run_error(ray_local: Any, tmp_path: Path) -> None:
+    user_dict = tmp_path / "words.txt"
+    user_dict.write_text("泸州日报 10 nt\n", encoding="utf-8")
+    options = Options(user_dict=str(user_dict))  # checked here, on the driver...
+    user_dict.unlink()  # ...but gone where the worker loads it (another node, in real life)
+    items = iter([(0, Source(uri="a.txt", data=_article(0).encode()))])
+    with pytest.raises(DocexportError, match=r"a Ray worker could not start: .*words\.txt"):
+        list(distributed.run_ray(items, options, actors=1))
 
 
 def test_an_empty_input_yields_nothing(ray_local: Any) -> None:
