@@ -15,6 +15,25 @@ the same texts, side by side:
 
 It prints docs/s, MB/s, peak RSS (the whole process tree) and the ratios the targets are stated
 in. Numbers from one machine are only comparable within the same run.
+
+What each timing includes, so the ratios compare like with like:
+
+- (a), (b) and (d) run in this process *after* their libraries and dictionaries are loaded (a
+  warm-up call each), so they are steady-state rates.
+- (c) runs ``python -m docexport convert`` as a subprocess, so its wall time includes
+  interpreter start-up, imports, loading rjieba's dictionary, jieba's idf and name tables,
+  OpenCC, the schema validator, the normalise lexicon and (``--jobs 2``) starting the workers.
+  That fixed cost is measured by the same command on a tiny corpus (one clean, one damaged and
+  one ETtoday article plus the seed, whose lost characters load the lexicon) and printed as
+  "start-up"; "net" rates are ``docs / (seconds - start-up)``. Both are printed, and the
+  targets are checked on both: the net ratio is the per-document cost the targets are about,
+  the gross one is what a user running this corpus sees.
+- (b) ``jieba.posseg.lcut`` takes about 0.4 s on a damaged article (its HMM crawls over the
+  glued pinyin and traditional characters), so it runs on a 1-in-10 sample
+  (every tenth document: the same mix of clean, damaged and ETtoday texts).
+- The memory runs use ``--no-near-dedup`` for the 1x/10x comparison: the near-duplicate index
+  is documented to grow with the kept records (about 1.2 KB each), which is state, not a
+  streaming leak. A 10x run with near-dedup on is printed beside them to show that growth.
 """
 
 from __future__ import annotations
@@ -37,10 +56,16 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402
-from repair_cer import damage_article  # noqa: E402
+from repair_cer import damage as damage_article  # noqa: E402
 
 # The naive pinyin strip a hand-written pipeline would use: any Latin run in brackets.
 NAIVE_PINYIN = re.compile(r"\([a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
+
+
+# The seed article: its lost characters and mojibake make a start-up run load the lexicon.
+SEED = HERE.parents[1] / "seeds" / "000_6cb851ef0d431e0c.txt"
+# Every SAMPLE-th document is used for (b) (see the module docstring).
+SAMPLE = 10
 
 
 @dataclass
@@ -50,6 +75,9 @@ class Result:
     nbytes: int
     seconds: float
     peak_rss: int | None = None
+    peak_pss: int | None = None  # proportional set size: shared pages split between processes
+    peak_parent_pss: int | None = None
+    startup: float | None = None  # fixed cost inside ``seconds`` (subprocess runs only)
 
     @property
     def docs_per_s(self) -> float:
@@ -58,6 +86,18 @@ class Result:
     @property
     def mb_per_s(self) -> float:
         return self.nbytes / self.seconds / 1e6
+
+    @property
+    def net_seconds(self) -> float:
+        return self.seconds - (self.startup or 0.0)
+
+    @property
+    def net_docs_per_s(self) -> float:
+        return self.docs / self.net_seconds
+
+    @property
+    def net_mb_per_s(self) -> float:
+        return self.nbytes / self.net_seconds / 1e6
 
 
 def build_corpus(root: Path, *, quick: bool) -> list[Path]:
@@ -97,34 +137,46 @@ def timed(name: str, texts: list[str], func: Callable[[str], object]) -> Result:
     return Result(name, len(texts), sum(len(t.encode()) for t in texts), seconds)
 
 
-def _tree_rss(pid: int) -> int:
+def _tree_memory(pid: int) -> tuple[int, int, int]:
+    """(RSS summed over the process tree, PSS summed, the parent's own PSS).
+
+    Workers are forked from the parent, so pages they still share with it (imported modules,
+    tables loaded before the fork) count once per process in an RSS sum; PSS divides each
+    shared page between the processes sharing it, so its sum is the memory the tree really
+    holds. Both are printed.
+    """
     import psutil
 
     try:
         parent = psutil.Process(pid)
         procs = [parent, *parent.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return 0
-    total = 0
+        return 0, 0, 0
+    rss = pss = own = 0
     for proc in procs:
         try:
-            total += proc.memory_info().rss
-        except psutil.NoSuchProcess:
+            info = proc.memory_full_info()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-    return total
+        rss += info.rss
+        pss += info.pss
+        if proc.pid == pid:
+            own = info.pss
+    return rss, pss, own
 
 
 def run_command(name: str, argv: list[str], docs: int, nbytes: int) -> Result:
-    """Run a command, sampling the RSS of its whole process tree every 20 ms."""
-    peak = 0
+    """Run a command, sampling the memory of its whole process tree every 20 ms."""
+    peak = peak_pss = peak_parent = 0
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss, peak_parent
         while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            rss, pss, own = _tree_memory(proc.pid)
+            peak, peak_pss, peak_parent = max(peak, rss), max(peak_pss, pss), max(peak_parent, own)
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -135,7 +187,12 @@ def run_command(name: str, argv: list[str], docs: int, nbytes: int) -> Result:
     sampler.join()
     if proc.returncode != 0:
         raise SystemExit(f"{name} failed:\n{stderr.decode()}")
-    return Result(name, docs, nbytes, seconds, peak)
+    return Result(name, docs, nbytes, seconds, peak, peak_pss, peak_parent)
+
+
+def _load() -> str:
+    """The 1/5/15-minute load averages: above the core count, other work skews the numbers."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def convert_argv(inputs: Path, out: Path, *extra: str) -> list[str]:
@@ -143,6 +200,17 @@ def convert_argv(inputs: Path, out: Path, *extra: str) -> list[str]:
         sys.executable, "-m", "docexport", "convert", str(inputs), "--out", str(out),
         "--format", "parquet,jsonl,csv", "--overwrite", "--quiet", *extra,
     ]  # fmt: skip
+
+
+def build_startup_corpus(root: Path, files: list[Path]) -> Path:
+    """A tiny corpus that loads everything the full run loads (see the module docstring)."""
+    root.mkdir(parents=True)
+    for folder in sorted({path.parent for path in files}):
+        first = min(path for path in files if path.parent == folder)
+        (root / f"{folder.name}_{first.name}").write_bytes(first.read_bytes())
+    if SEED.is_file():
+        (root / SEED.name).write_bytes(SEED.read_bytes())
+    return root
 
 
 def hand_written_pipeline(files: list[Path], out: Path) -> None:
@@ -199,32 +267,43 @@ def main() -> None:
         nbytes = sum(path.stat().st_size for path in files)
         docs = len(files)
         print(f"corpus: {docs} documents, {nbytes / 1e6:.2f} MB  ({os.cpu_count()} cores)")
+        print(f"load average before: {_load()}")
 
         jieba.initialize()
         rjieba.tag("预热")
+        jieba.posseg.lcut("预热")
+        step = SAMPLE
         results = {
             "a": timed("(a) bare rjieba.tag", texts, rjieba.tag),
-            "b": timed("(b) bare jieba.posseg.lcut", texts, jieba.posseg.lcut),
+            "b": timed(
+                f"(b) bare jieba.posseg.lcut (1 in {step})",
+                texts[::step],
+                jieba.posseg.lcut,
+            ),
         }
         (root / "out").mkdir()
+        (root / "warm").mkdir()
+        hand_written_pipeline(files[:3], root / "warm")  # imports, OpenCC, schema: not timed
         started = time.perf_counter()
         hand_written_pipeline(files, root / "out")
         results["d"] = Result(
             "(d) hand-written pipeline", docs, nbytes, time.perf_counter() - started
         )
         inputs = root / "in"
-        results["c1"] = run_command(
-            "(c) convert --jobs 1", convert_argv(inputs, root / "c1", "--jobs", "1"), docs, nbytes
-        )
-        results["c2"] = run_command(
-            "(c) convert --jobs 2", convert_argv(inputs, root / "c2", "--jobs", "2"), docs, nbytes
-        )
-        results["ne"] = run_command(
-            "(c) convert --jobs 1 --no-enrich",
-            convert_argv(inputs, root / "ne", "--jobs", "1", "--no-enrich"),
-            docs,
-            nbytes,
-        )
+        tiny = build_startup_corpus(root / "tiny", files)
+        for key, name, extra in (
+            ("c1", "(c) convert --jobs 1", ("--jobs", "1")),
+            ("c2", "(c) convert --jobs 2", ("--jobs", "2")),
+            ("ne", "(c) convert --jobs 1 --no-enrich", ("--jobs", "1", "--no-enrich")),
+        ):
+            # Start-up: best of three tiny runs, so one slow start does not flatter the net rate.
+            startup = min(
+                run_command(name, convert_argv(tiny, root / f"{key}-tiny", *extra), 1, 1).seconds
+                for _ in range(3)
+            )
+            result = run_command(name, convert_argv(inputs, root / key, *extra), docs, nbytes)
+            result.startup = startup
+            results[key] = result
         if not args.skip_memory:
             big = root / "in10"
             for copy in range(10):
@@ -245,27 +324,54 @@ def main() -> None:
                 docs * 10,
                 nbytes * 10,
             )
+            results["m10n"] = run_command(
+                "(c) --jobs 2, 10x, near-dedup on (memory)",
+                convert_argv(big, root / "m10n", "--jobs", "2"),
+                docs * 10,
+                nbytes * 10,
+            )
 
-    print(f"\n{'run':45} {'docs/s':>9} {'MB/s':>7} {'seconds':>8} {'peak RSS':>10}")
+    print(
+        f"\n{'run':45} {'docs/s':>9} {'MB/s':>7} {'seconds':>8} {'start-up':>8} "
+        f"{'net docs/s':>10} {'net MB/s':>8} {'peak RSS':>9} {'peak PSS':>9} {'parent':>7}"
+    )
     for result in results.values():
         rss = f"{result.peak_rss / 2**20:.0f} MB" if result.peak_rss else "-"
+        pss = f"{result.peak_pss / 2**20:.0f} MB" if result.peak_pss else "-"
+        own = f"{result.peak_parent_pss / 2**20:.0f} MB" if result.peak_parent_pss else "-"
+        net = (
+            (f"{result.startup:8.2f} {result.net_docs_per_s:10,.0f} {result.net_mb_per_s:8.2f}")
+            if result.startup is not None
+            else f"{'-':>8} {'-':>10} {'-':>8}"
+        )
         print(
             f"{result.name:45} {result.docs_per_s:9,.0f} {result.mb_per_s:7.2f} "
-            f"{result.seconds:8.2f} {rss:>10}"
+            f"{result.seconds:8.2f} {net} {rss:>9} {pss:>9} {own:>7}"
         )
+    print(f"load average after: {_load()}")
     r = results
-    print("\ntargets (ratios of docs/s within this run):")
-    checks = [
-        ("(c) 1 job / (a) rjieba.tag", r["c1"].docs_per_s / r["a"].docs_per_s, ">= 0.4"),
-        ("(c) 1 job / (d) hand-written", r["c1"].docs_per_s / r["d"].docs_per_s, ">= 10"),
-        ("(c) 2 jobs / (c) 1 job", r["c2"].docs_per_s / r["c1"].docs_per_s, ">= 1.8"),
-        ("--no-enrich / enriched (1 job)", r["ne"].docs_per_s / r["c1"].docs_per_s, ">= 3"),
-    ]
+    print("\ntargets (ratios of docs/s within this run; (c) gross, then net of start-up):")
+    checks = []
+    for kind, rate in (("gross", "docs_per_s"), ("net", "net_docs_per_s")):
+
+        def c(key: str, rate: str = rate) -> float:
+            return float(getattr(r[key], rate))
+
+        checks += [
+            (f"(c) 1 job / (a) rjieba.tag, {kind}", c("c1") / r["a"].docs_per_s, ">= 0.4"),
+            (f"(c) 1 job / (d) hand-written, {kind}", c("c1") / r["d"].docs_per_s, ">= 10"),
+            (f"(c) 2 jobs / (c) 1 job, {kind}", c("c2") / c("c1"), ">= 1.8"),
+            (f"--no-enrich / enriched (1 job), {kind}", c("ne") / c("c1"), ">= 3"),
+        ]
     if "m10" in r:
-        checks.append(
-            ("peak RSS 10x / 1x (2 jobs)", r["m10"].peak_rss / r["m1"].peak_rss, "<= 1.1")
-        )
-        checks.append(("peak RSS 10x, MB", r["m10"].peak_rss / 2**20, "< 600"))
+        m1, m10 = r["m1"], r["m10"]
+        assert m1.peak_rss and m10.peak_rss and m1.peak_pss and m10.peak_pss
+        checks += [
+            ("peak RSS 10x / 1x (2 jobs)", m10.peak_rss / m1.peak_rss, "<= 1.1"),
+            ("peak RSS 10x, MB (shared pages counted twice)", m10.peak_rss / 2**20, "< 600"),
+            ("peak PSS 10x / 1x (2 jobs)", m10.peak_pss / m1.peak_pss, "<= 1.1"),
+            ("peak PSS 10x, MB", m10.peak_pss / 2**20, "< 600"),
+        ]
     for label, value, target in checks:
         op, bound = target.split()
         met = (
@@ -275,7 +381,7 @@ def main() -> None:
             if op == "<="
             else value < float(bound)
         )
-        print(f"  {label:35} {value:8.2f}   target {target:8} {'met' if met else 'NOT MET'}")
+        print(f"  {label:48} {value:8.2f}   target {target:8} {'met' if met else 'NOT MET'}")
 
 
 if __name__ == "__main__":
