@@ -249,3 +249,37 @@ def test_dedup_ray_without_near_drops_exact_copies_only(ray_local: Any) -> None:
     rows = [_row(0, BASE), _row(1, BASE + "。"), _row(2, BASE)]
     dataset = ray_local.data.from_items(rows)
     assert distributed.dedup_ray(dataset, near=False) == {2: rows[0]["id"]}
+
+
+def test_dedup_ray_agrees_with_the_deduper_on_reprinted_news(
+    ray_local: Any, pd_dev_articles: list
+) -> None:
+    """People's Daily articles with reprints: exact copies, a changed character, a lost line."""
+    from docexport.dedup import Deduper, similarity, sketch
+
+    texts: list[str] = []
+    for number, article in enumerate(a for a in pd_dev_articles if len(a.text) > 300):
+        if number == 60:
+            break
+        texts.append(article.text)
+        if number % 3 == 0:
+            texts.append(article.text)  # the same story twice
+        if number % 4 == 0:
+            texts.append(article.text.replace("的", "之", 1))  # one character corrected
+        if number % 5 == 0 and len(article.lines) > 3:
+            texts.append("\n".join(article.lines[:-1]))  # the last line dropped
+    rows = [_row(position, text) for position, text in enumerate(texts)]
+    # A few blocks, as a real dataset has (from_items makes one block per row, one task each).
+    got = distributed.dedup_ray(ray_local.data.from_items(rows, override_num_blocks=2))
+    deduper = Deduper()
+    expected = {row["position"]: deduper.check(row) for row in rows}
+    expected = {position: kept for position, kept in expected.items() if kept is not None}
+    # The same records are dropped; each names a kept record it repeats (the deduper may name
+    # another kept one when several match).
+    assert sorted(got) == sorted(expected)
+    assert len(got) >= 30  # the reprints really are there
+    kept = {row["id"]: row for row in rows if row["position"] not in got}
+    for position, kept_id in got.items():
+        text = rows[position]["text"]
+        assert kept_id in kept
+        assert similarity(sketch(text), sketch(kept[kept_id]["text"])) >= 0.9
