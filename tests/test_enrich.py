@@ -253,7 +253,11 @@ def test_idf_table_and_stop_words_are_jieba_analyse_ones() -> None:
 
     table, median, stop_words = _idf()
     reference = jieba.analyse.TFIDF()  # a fresh extractor: the bundled idf.txt, default stops
-    assert table == reference.idf_freq
+    words = list(reference.idf_freq)
+    assert len(table) == len(words)
+    assert table.lookup(words, -1.0) == list(reference.idf_freq.values())
+    unknown = ["无此词语", "x", "", "新闻\x00"]  # a NUL must not match the word before it
+    assert table.lookup(unknown, -1.0) == [-1.0] * len(unknown)
     assert median == reference.median_idf
     assert stop_words == reference.stop_words
     assert "the" in stop_words and "国务院" not in stop_words
