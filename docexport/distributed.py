@@ -22,7 +22,7 @@ Two shapes of distributed run, for two sizes of problem:
   group-by on the record id, near dedup a group-by on the MinHash band keys of
   :func:`~docexport.dedup.dedup_keys`, confirmed with :func:`~docexport.dedup.similarity`. Only
   the confirmed pairs, a few per duplicate, come back to the driver, which resolves them in
-  input order exactly as the sequential :class:`~docexport.dedup.Deduper` would decide.
+  input order and drops the same records as the sequential :class:`~docexport.dedup.Deduper`.
 
 Ray is imported inside the functions: ``import docexport.distributed`` works without it, and a
 call without it raises :class:`~docexport.errors.MissingExtraError` naming the install.
@@ -126,8 +126,8 @@ def run_ray(
     executor ran. ``address`` is the cluster to join (``"auto"``, ``"ray://head:10001"``); when
     Ray is not initialised and no address is given, a local instance is started, and shut down
     when the iterator ends; a Ray session the caller already started is used as it is.
-    ``actors`` defaults to one per CPU of the cluster. Every node needs docexport installed
-    (the same version), since actors import it.
+    ``actors`` defaults to one per CPU of the cluster (more share the CPUs). Every node needs
+    docexport installed (the same version), since actors import it.
     """
     if batch_size < 1:
         raise OptionError(f"batch_size must be at least 1, not {batch_size}")
@@ -150,8 +150,12 @@ def run_ray(
     pool: list[Any] = []
     window: deque[Any] = deque()
     try:
-        count = actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
-        worker = ray.remote(num_cpus=1)(_Worker)
+        cpus = float(ray.cluster_resources().get("CPU", 1))
+        count = actors or max(1, int(cpus))
+        # One CPU per actor (the segmenter is single-threaded); asked for more actors than the
+        # cluster has CPUs, they share them, as --jobs above the core count does locally,
+        # instead of waiting forever for CPUs that do not exist.
+        worker = ray.remote(num_cpus=min(1.0, cpus / count))(_Worker)
         pool = [worker.remote(options) for _ in range(count)]
         for error in ray.get([actor.ready.remote() for actor in pool]):
             if error is not None:
