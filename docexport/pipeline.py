@@ -19,7 +19,7 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -418,6 +418,7 @@ def convert(
         checkpoint_extra=deduper.snapshot if deduper is not None else None,
     )
     report = RunReport(out=os.fspath(out))
+    results: Generator[tuple[int, int, dict[str, Any] | Reject], None, None] | None = None
     try:
         skip = writer.resume_point
         if skip and deduper is not None:
@@ -434,7 +435,8 @@ def convert(
                 max_doc_size=max_doc_size,
             )
         )
-        for position, size, result in _run(sources, skip, doc_options, jobs):
+        results = _run(sources, skip, doc_options, jobs)
+        for position, size, result in results:
             if isinstance(result, Reject):
                 writer.add_reject(result, position, input_bytes=size)
             else:
@@ -452,6 +454,8 @@ def convert(
         report.seconds = time.perf_counter() - started
         report.manifest = writer.finish(report.to_dict())
     except BaseException:
+        if results is not None:
+            results.close()  # stops the worker pool now, not when the frame is collected
         writer.abort()
         raise
     return report
@@ -470,7 +474,7 @@ def _fill(report: RunReport, counts: Mapping[str, Any]) -> None:
 
 def _run(
     sources: Iterator[tuple[int, Source | Reject]], skip: int, options: Options, jobs: int
-) -> Iterator[tuple[int, int, dict[str, Any] | Reject]]:
+) -> Generator[tuple[int, int, dict[str, Any] | Reject], None, None]:
     """Process sources in input order, yielding ``(position, input bytes, result)``."""
     pending = ((pos, item) for pos, item in sources if pos >= skip)
     if jobs == 1:
@@ -504,26 +508,69 @@ def _batches(
 def _run_pool(
     items: Iterator[tuple[int, Source | Reject]], options: Options, jobs: int
 ) -> Iterator[tuple[int, int, dict[str, Any] | Reject]]:
-    """A bounded window of batches over a process pool, results taken back in order."""
+    """A bounded window of batches over a process pool, results taken back in order.
+
+    When the run stops early (Ctrl-C, a write error, the caller closing this generator) the
+    workers are terminated rather than waited for: their in-flight batches would be thrown
+    away anyway, and waiting for a worker still loading its dictionaries takes seconds.
+    """
     window: deque[Future[list[tuple[int, int, dict[str, Any] | Reject]]]] = deque()
-    with ProcessPoolExecutor(
-        max_workers=jobs, initializer=_init_worker, initargs=(options,)
-    ) as pool:
-        try:
-            for batch in _batches(items):
-                window.append(pool.submit(_process_batch, batch))
-                while len(window) >= jobs * WINDOW_PER_JOB:
-                    yield from window.popleft().result()
-            while window:
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(options,))
+    finished = False
+    try:
+        for batch in _batches(items):
+            window.append(_submit(pool, batch))
+            while len(window) >= jobs * WINDOW_PER_JOB:
                 yield from window.popleft().result()
-        except BrokenProcessPool as exc:
-            raise DocexportError(
-                "a worker process died (out of memory or killed); "
-                "run again with --resume to finish from the last committed shard"
-            ) from exc
-        finally:
-            for future in window:
-                future.cancel()
+        while window:
+            yield from window.popleft().result()
+        finished = True
+    except BrokenProcessPool as exc:
+        raise DocexportError(
+            "a worker process died (out of memory or killed); "
+            "run again with --resume to finish from the last committed shard"
+        ) from exc
+    finally:
+        if finished:
+            pool.shutdown(wait=True)
+        else:
+            _stop_pool(pool)
+
+
+def _submit(
+    pool: ProcessPoolExecutor, batch: list[tuple[int, Source | Reject]]
+) -> Future[list[tuple[int, int, dict[str, Any] | Reject]]]:
+    """``pool.submit`` with Ctrl-C held back until it returns.
+
+    The first submit forks the workers, and a KeyboardInterrupt raised inside an at-fork
+    callback is swallowed ("Exception ignored"): the run would go on as if Ctrl-C had not been
+    pressed. Blocked, the signal waits and is raised right after; the pool's threads, started
+    inside submit, inherit the mask, so SIGINT is always the main thread's to take.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        return pool.submit(_process_batch, batch)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return pool.submit(_process_batch, batch)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what is queued and end the workers now (they hold nothing worth waiting for)."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    # The queue's feeder thread may be blocked writing a batch into the pipe to the workers;
+    # once they are gone nobody reads it, and exiting must not wait for that thread.
+    call_queue = getattr(pool, "_call_queue", None)
+    if call_queue is not None:
+        call_queue.cancel_join_thread()
+    for worker in workers:
+        if worker.is_alive():
+            worker.kill()  # SIGKILL: a handler inherited from the parent must not run
+    for worker in workers:
+        worker.join(timeout=5)
+    # The pool notices its dead workers and winds down; this returns as soon as it has.
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 _WORKER: DocumentProcessor | None = None
@@ -533,6 +580,9 @@ def _init_worker(options: Options) -> None:
     """Load the segmenter and validator once per worker; Ctrl-C is the parent's to handle."""
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the CLI's handler is for the parent only
+    if hasattr(signal, "pthread_sigmask"):  # forked while the parent held SIGINT back
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _WORKER = DocumentProcessor(options)
 
 
