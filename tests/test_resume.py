@@ -9,6 +9,7 @@ must end with data files and ``rejects.jsonl`` byte-identical to it.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import random
@@ -394,3 +395,43 @@ def test_cli_read_only_output_directory_is_one_line_and_exit_1(workdir: Path) ->
         assert not (locked / "ds").exists()
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_a_worker_killed_mid_run_is_a_one_line_run_error_and_resume_finishes(
+    workdir: Path, reference
+) -> None:
+    """The OOM killer takes a worker: exit 1 with one line saying to --resume, then it does."""
+    out = workdir / "worker-killed"
+    process = subprocess.Popen(
+        command(out, jobs=2),
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    # Workers are forks (same command line); the resource tracker, also a child, is not. All
+    # 208 documents fit in the pool's window, so the kill must come while they still work.
+    parent = Path(f"/proc/{process.pid}/cmdline")
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    workers: list[str] = []
+    deadline = time.monotonic() + 120
+    while not workers and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+        with contextlib.suppress(OSError):
+            workers = [
+                pid
+                for pid in children.read_text().split()
+                if Path(f"/proc/{pid}/cmdline").read_bytes() == parent.read_bytes()
+            ]
+    assert workers, "the pool has no workers"
+    os.kill(int(workers[0]), signal.SIGKILL)
+    _, stderr = process.communicate(timeout=60)
+    if process.returncode == 0:
+        pytest.skip("the run finished before the worker was killed")
+    lines = stderr.decode().strip().splitlines()
+    assert process.returncode == 1 and len(lines) == 1, stderr.decode()
+    assert "a worker process died" in lines[0] and "--resume" in lines[0]
+    assert_nothing_looks_complete_that_is_not(out)
+    resumed = run(workdir, out, "--resume", jobs=2)
+    assert resumed.returncode == 0, resumed.stderr.decode()
+    assert snapshot(out) == reference
