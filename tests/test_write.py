@@ -762,3 +762,13 @@ def test_a_record_that_does_not_fit_the_schema_is_a_schema_error(
         "part-00000.parquet",
     ]
     assert dataset_status(out) == "unfinished"
+
+
+def test_abort_removes_a_temporary_shard_the_writer_never_registered(tmp_path: Path) -> None:
+    """Ctrl-C can land between a shard file's creation and the writer recording it."""
+    writer = open_writer(tmp_path / "out")
+    stray = tmp_path / "out" / "data" / ".part-00000.parquet.tmp"
+    stray.write_bytes(b"PAR1")
+    writer.abort()
+    assert not stray.exists()
+    assert dataset_status(tmp_path / "out") == "unfinished"

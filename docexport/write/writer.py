@@ -666,11 +666,13 @@ class DatasetWriter:
         Never raises: it runs on the way out of a failure. No manifest is written, so the
         directory stays an unfinished run that ``resume=True`` continues.
         """
-        if self._closed:
+        if not self._closed:
+            self._fail()
+        # Also a temporary shard the writer never got to register: Ctrl-C can land between
+        # creating a shard's file and recording it as open.
+        with contextlib.suppress(OSError):
             for path in self._data.glob(".part-*.tmp"):
                 path.unlink(missing_ok=True)
-            return
-        self._fail()
 
     def __enter__(self) -> DatasetWriter:
         return self
