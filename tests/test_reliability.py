@@ -403,6 +403,13 @@ def test_max_doc_size_is_an_option_recorded_in_the_manifest(tmp_path: Path) -> N
     exact = docexport.convert([tmp_path / "in"], tmp_path / "exact", max_doc_size=size, jobs=1)
     assert small.rejects_by_reason == {"read/too_large": 1} and exact.records == 1
     assert small.manifest["options"]["max_doc_size"] == size - 1
+    unlimited = cli("convert", "in", "--out", "none", "--max-doc-size", "0", "-q", cwd=tmp_path)
+    assert unlimited.returncode == 0, unlimited.stderr.decode()
+    assert (
+        orjson.loads((tmp_path / "none" / "manifest.json").read_bytes())["options"]["max_doc_size"]
+        is None
+    )
+    assert exact.manifest["options"]["max_doc_size"] == size
 
 
 def test_unreadable_file_simulated_is_a_read_reject(tmp_path: Path, monkeypatch) -> None:
