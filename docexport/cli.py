@@ -60,9 +60,14 @@ class Script(str, Enum):
     keep = "keep"
 
 
-class Engine(str, Enum):
+class Segmenter(str, Enum):
     rjieba = "rjieba"
     jieba = "jieba"
+
+
+class Executor(str, Enum):
+    local = "local"
+    ray = "ray"
 
 
 class Compression(str, Enum):
@@ -139,8 +144,9 @@ EnrichOpt = Annotated[
     bool, typer.Option("--enrich/--no-enrich", help="Segment and extract tokens/entities/keywords.")
 ]
 TokensOpt = Annotated[bool, typer.Option("--tokens/--no-tokens", help="Keep the token list.")]
-EngineOpt = Annotated[
-    Engine, typer.Option(help="Segmenter: rjieba (fast) or jieba (the reference).")
+SegmenterOpt = Annotated[
+    Segmenter,
+    typer.Option("--segmenter", help="Segmenter: rjieba (fast) or jieba (the reference)."),
 ]
 UserDictOpt = Annotated[
     Path | None,
@@ -157,7 +163,7 @@ def _doc_options(
     skip: list[str] | None,
     enrich: bool,
     tokens: bool,
-    engine: Engine,
+    segmenter: Segmenter,
     user_dict: Path | None,
     keywords: int,
 ) -> dict[str, object]:
@@ -167,7 +173,7 @@ def _doc_options(
         "skip": tuple(skip or ()),
         "enrich": enrich,
         "tokens": tokens,
-        "engine": engine.value,
+        "segmenter": segmenter.value,
         "user_dict": str(user_dict) if user_dict else None,
         "keywords": keywords,
     }
@@ -191,8 +197,26 @@ def convert(
         typer.Option("--format", "-f", help="Any of parquet,jsonl,csv (comma-separated)."),
     ] = "parquet",
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=0, help="Worker processes (0: one per core).")
+        int,
+        typer.Option(
+            "--jobs", "-j", min=0, help="Workers (0: one per core, or per cluster CPU on Ray)."
+        ),
     ] = 0,
+    executor: Annotated[
+        Executor,
+        typer.Option(
+            "--engine",
+            help="Where documents are processed: local (a process pool) or ray "
+            "(a Ray cluster; needs pip install 'docexport\\[ray]').",
+        ),
+    ] = Executor.local,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            help="The Ray cluster to join (auto, ray://head:10001); default: RAY_ADDRESS, "
+            "else a new local instance."
+        ),
+    ] = None,
     glob: Annotated[
         list[str] | None,
         typer.Option(help="Only files in directories matching this pattern (repeatable)."),
@@ -232,7 +256,7 @@ def convert(
     skip: SkipOpt = None,
     enrich: EnrichOpt = True,
     tokens: TokensOpt = True,
-    engine: EngineOpt = Engine.rjieba,
+    segmenter: SegmenterOpt = Segmenter.rjieba,
     user_dict: UserDictOpt = None,
     keywords: KeywordsOpt = 10,
 ) -> None:
@@ -253,6 +277,8 @@ def convert(
             out,
             formats=formats,
             jobs=jobs,
+            executor=executor.value,
+            ray_address=ray_address,
             glob=glob or (),
             text_field=text_field,
             shard_rows=shard_rows,
@@ -265,7 +291,7 @@ def convert(
             resume=resume,
             max_doc_size=doc_limit,
             progress=progress.update,
-            **_doc_options(script, year, skip, enrich, tokens, engine, user_dict, keywords),
+            **_doc_options(script, year, skip, enrich, tokens, segmenter, user_dict, keywords),
         )
     except KeyboardInterrupt:
         progress.close()
@@ -296,7 +322,7 @@ def parse(
     skip: SkipOpt = None,
     enrich: EnrichOpt = True,
     tokens: TokensOpt = True,
-    engine: EngineOpt = Engine.rjieba,
+    segmenter: SegmenterOpt = Segmenter.rjieba,
     user_dict: UserDictOpt = None,
     keywords: KeywordsOpt = 10,
 ) -> None:
@@ -304,7 +330,7 @@ def parse(
     from docexport.data import Source
     from docexport.pipeline import DocumentProcessor, Options, parse_file
 
-    options = _doc_options(script, year, skip, enrich, tokens, engine, user_dict, keywords)
+    options = _doc_options(script, year, skip, enrich, tokens, segmenter, user_dict, keywords)
     try:
         if file == "-":
             source = Source(uri="-", data=sys.stdin.buffer.read())

@@ -12,7 +12,9 @@ files identical whatever ``jobs`` is and lets ``resume`` skip exactly what was c
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import multiprocessing
 import os
 import re
 import signal
@@ -23,6 +25,7 @@ from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +57,8 @@ __all__ = [
 
 FORMATS = ("parquet", "jsonl", "csv")
 SCRIPTS = ("simplified", "traditional", "keep")
-ENGINES = ("rjieba", "jieba")
+SEGMENTERS = ("rjieba", "jieba")
+EXECUTORS = ("local", "ray")
 JSONL_COMPRESSIONS = ("gz", "zst")
 
 # A four-digit year in a metadata value: "1998-01-15", "2012/06/12 08:00", "20120612", or a URL
@@ -74,9 +78,15 @@ LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # dumps that were never split into documents, so they are rejected (read/too_large) unread.
 DEFAULT_MAX_DOC_SIZE = 10 * 2**20
 
+# A tiny damaged document that touches every lazily loaded table: a lost character with its
+# reading (pinyin table, word lexicon), traditional script, and a body to segment and tag.
+WARM_UP = "預熱標題\n泸州日?(bào)記者報道，精準(zhǔn)防控。"
+
 # How many documents travel to a worker in one task: large enough to amortise pickling and
 # queueing, small enough that the window of in-flight work stays a few MB.
 BATCH_SIZE = 64
+# Runs of fewer documents than this are processed in-process whatever --jobs is.
+SMALL_RUN = 2 * BATCH_SIZE
 # In-flight batches per worker: keeps every worker busy while bounding memory (the input
 # iterator is consumed only as fast as results are written).
 WINDOW_PER_JOB = 4
@@ -94,7 +104,7 @@ class Options:
     skip: tuple[str, ...] = ()
     year: int | None = None
     enrich: bool = True
-    engine: str = "rjieba"
+    segmenter: str = "rjieba"
     user_dict: str | None = None
     tokens: bool = True
     keywords: int = 10
@@ -107,8 +117,10 @@ class Options:
             raise OptionError(
                 f"unknown normalise pass {', '.join(unknown)}; passes are {', '.join(PASSES)}"
             )
-        if self.engine not in ENGINES:
-            raise OptionError(f"engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
+        if self.segmenter not in SEGMENTERS:
+            raise OptionError(
+                f"segmenter must be one of {', '.join(SEGMENTERS)}, not {self.segmenter!r}"
+            )
         if self.year is not None and not 1000 <= self.year <= 2999:
             raise OptionError(f"year must be a four-digit year, not {self.year}")
         if self.keywords < 0:
@@ -131,7 +143,7 @@ class DocumentProcessor:
         self.switches = {name: False for name in self.options.skip}
         self.enricher = (
             Enricher(
-                self.options.engine,
+                self.options.segmenter,
                 user_dict=self.options.user_dict,
                 tokens=self.options.tokens,
                 keywords=self.options.keywords,
@@ -175,6 +187,11 @@ class DocumentProcessor:
         except Exception as exc:  # a bug must cost one document, not the run
             failure = Failure("internal_error", f"{type(exc).__name__} in {stage}: {exc}")
             return _reject(source, stage, failure)
+
+    def warm_up(self) -> None:
+        """Load what the first documents would load lazily (lexicons, segmenter dictionary),
+        so forked workers inherit it instead of each loading their own."""
+        self(Source(uri="<warm-up>", data=WARM_UP.encode("utf-8")))
 
     def _year(self, source: Source) -> int | None:
         """The year the parser may use: the option first, then the source's own metadata."""
@@ -254,7 +271,7 @@ def _raise_for(result: dict[str, Any] | Reject) -> dict[str, Any]:
 def parse(text: str, *, uri: str = "<string>", **options: Any) -> dict[str, Any]:
     """Turn one raw document (a ``str``) into a schema-valid record dict.
 
-    Options are the fields of :class:`Options` (``script``, ``year``, ``enrich``, ``engine``,
+    Options are the fields of :class:`Options` (``script``, ``year``, ``enrich``, ``segmenter``,
     ``user_dict``, ``tokens``, ``keywords``, ``skip``). A document that cannot become a record
     (empty, no body) raises :class:`~docexport.errors.DocumentError` carrying the reject.
     """
@@ -313,6 +330,7 @@ class RunReport:
     seconds: float = 0.0
     resumed_from: int = 0
     skipped_files: int = 0
+    skipped_examples: list[str] = field(default_factory=list)
     manifest: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -324,16 +342,18 @@ class RunReport:
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.rejects_by_reason.items()))
         rejects = f"{self.rejects} rejects" + (f" ({reasons})" if reasons else "")
         seconds = max(self.seconds, 1e-9)
-        rate = f"{self.inputs / seconds:,.0f} docs/s, {self.input_bytes / seconds / 1e6:.2f} MB/s"
+        rate = f"{self.inputs / seconds:,.1f} docs/s, {self.input_bytes / seconds / 1e6:.2f} MB/s"
         dups = f", {self.duplicates} duplicates" if self.duplicates else ""
         line = (
             f"{self.inputs} inputs → {self.records} records{dups}, {rejects} "
             f"in {self.seconds:.1f} s ({rate})"
         )
         if self.skipped_files:
+            shown = ", ".join(self.skipped_examples)
+            more = ", …" if self.skipped_files > len(self.skipped_examples) else ""
             line += (
-                f"; {self.skipped_files} other files in the directories were not read "
-                "(not .txt/.jsonl/.json; --glob '*' reads every file)"
+                f"; not read: {self.skipped_files} file(s) that are not .txt/.jsonl/.json "
+                f"({shown}{more}; --glob '*' reads every file)"
             )
         return line
 
@@ -349,6 +369,8 @@ def convert(
     *,
     formats: Sequence[str] = ("parquet",),
     jobs: int | None = None,
+    executor: str = "local",
+    ray_address: str | None = None,
     glob: Sequence[str] = (),
     text_field: str | None = None,
     shard_rows: int = 50_000,
@@ -365,6 +387,9 @@ def convert(
 ) -> RunReport:
     """Turn many documents into a dataset directory (DESIGN §4) and return the run report.
 
+    ``executor`` is ``"local"`` (a process pool of ``jobs`` workers) or ``"ray"`` (actors on the
+    Ray cluster at ``ray_address``, or ``RAY_ADDRESS``, or a new local instance; ``jobs`` actors,
+    default one per cluster CPU; needs ``docexport[ray]``); the data files are the same.
     ``inputs`` are files, directories, glob patterns or ``"-"`` for stdin. Document options are
     those of :func:`parse`. The run streams: memory does not grow with the corpus. A document
     larger than ``max_doc_size`` bytes (``None``: no limit) is a ``read/too_large`` reject. Raises
@@ -376,7 +401,14 @@ def convert(
     doc_options = _options(options)
     inputs = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
     formats = _check_formats(formats)
+    ray_actors = jobs or None  # Ray: --jobs actors when given, else one per cluster CPU
     jobs = _check_jobs(jobs)
+    if executor not in EXECUTORS:
+        raise OptionError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
+    if executor == "ray":
+        from docexport.distributed import import_ray
+
+        import_ray()  # a missing extra is a one-line error before OUT is created
     if shard_rows < 1 or shard_bytes < 1:
         raise OptionError("shard size must be at least one row and one byte")
     if jsonl_compression not in (None, *JSONL_COMPRESSIONS):
@@ -424,18 +456,20 @@ def convert(
         if skip and deduper is not None:
             deduper.restore(writer.resume_extras)
         report.resumed_from = skip
-        skipped: list[str] = []
+        skipped = _Skipped()
         sources = enumerate(
             iter_sources(
                 inputs,
                 glob=glob,
                 text_field=text_field,
                 exclude=[out],
-                on_skip=skipped.append,
+                on_skip=skipped,
                 max_doc_size=max_doc_size,
             )
         )
-        results = _run(sources, skip, doc_options, jobs)
+        results = _run(
+            sources, skip, doc_options, jobs, executor, ray_address=ray_address, actors=ray_actors
+        )
         for position, size, result in results:
             if isinstance(result, Reject):
                 writer.add_reject(result, position, input_bytes=size)
@@ -448,7 +482,8 @@ def convert(
             if progress is not None:
                 progress(position + 1)
         _fill(report, writer.committed_counts)
-        report.skipped_files = len(skipped)
+        report.skipped_files = skipped.count
+        report.skipped_examples = skipped.examples
         if report.inputs == 0:
             raise InputError("no input document found: the inputs hold no files to convert")
         report.seconds = time.perf_counter() - started
@@ -459,6 +494,20 @@ def convert(
         writer.abort()
         raise
     return report
+
+
+class _Skipped:
+    """Counts the files a directory walk left out, keeping the first few names to show."""
+
+    def __init__(self, keep: int = 3) -> None:
+        self.count = 0
+        self.examples: list[str] = []
+        self._keep = keep
+
+    def __call__(self, path: str) -> None:
+        self.count += 1
+        if len(self.examples) < self._keep:
+            self.examples.append(path)
 
 
 def _fill(report: RunReport, counts: Mapping[str, Any]) -> None:
@@ -473,19 +522,40 @@ def _fill(report: RunReport, counts: Mapping[str, Any]) -> None:
 
 
 def _run(
-    sources: Iterator[tuple[int, Source | Reject]], skip: int, options: Options, jobs: int
+    sources: Iterator[tuple[int, Source | Reject]],
+    skip: int,
+    options: Options,
+    jobs: int,
+    executor: str = "local",
+    *,
+    ray_address: str | None = None,
+    actors: int | None = None,
 ) -> Generator[tuple[int, int, dict[str, Any] | Reject], None, None]:
-    """Process sources in input order, yielding ``(position, input bytes, result)``."""
-    pending = ((pos, item) for pos, item in sources if pos >= skip)
-    if jobs == 1:
-        processor = _processor(options)
-        for position, item in pending:
-            if isinstance(item, Reject):
-                yield position, 0, item
-            else:
-                yield position, len(item.data), processor(item)
+    """Process sources in input order, yielding ``(position, input bytes, result)``.
+
+    A run small enough to fit in the first few batches is processed in this process even when
+    ``jobs > 1``: starting workers (each loading the segmenter) would cost more than it saves.
+    """
+    pending: Iterator[tuple[int, Source | Reject]] = (
+        (pos, item) for pos, item in sources if pos >= skip
+    )
+    if executor == "ray":
+        from docexport.distributed import run_ray  # the optional extra, only when asked for
+
+        yield from run_ray(pending, options, address=ray_address, actors=actors)
         return
-    yield from _run_pool(pending, options, jobs)
+    if jobs > 1:
+        head = list(islice(pending, SMALL_RUN))
+        if len(head) == SMALL_RUN:
+            yield from _run_pool(chain(head, pending), options, jobs)
+            return
+        pending = iter(head)
+    processor = _processor(options)
+    for position, item in pending:
+        if isinstance(item, Reject):
+            yield position, 0, item
+        else:
+            yield position, len(item.data), processor(item)
 
 
 def _batches(
@@ -515,6 +585,12 @@ def _run_pool(
     away anyway, and waiting for a worker still loading its dictionaries takes seconds.
     """
     window: deque[Future[list[tuple[int, int, dict[str, Any] | Reject]]]] = deque()
+    if multiprocessing.get_start_method() == "fork":
+        # Forked workers share what the parent has loaded (segmenter, lexicons, idf table)
+        # instead of each loading its own copy; frozen objects are not touched by the
+        # collector, so the shared pages are not copied on write.
+        _processor(options).warm_up()
+        gc.freeze()
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(options,))
     finished = False
     try:
@@ -583,7 +659,7 @@ def _init_worker(options: Options) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the CLI's handler is for the parent only
     if hasattr(signal, "pthread_sigmask"):  # forked while the parent held SIGINT back
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    _WORKER = DocumentProcessor(options)
+    _WORKER = _processor(options)  # inherited from the parent when forked, else built here
 
 
 def _process_batch(

@@ -86,7 +86,8 @@ def test_the_summary_line_counts_what_happened(dataset: tuple[Path, object]) -> 
     assert line.startswith("10 inputs → 7 records, 3 rejects (")
     assert "decode/binary 1" in line and "parse/empty 1" in line and "read/invalid_json 1" in line
     assert "docs/s" in line and "MB/s" in line
-    assert "1 other files in the directories were not read" in line
+    assert "not read: 1 file(s) that are not .txt/.jsonl/.json (" in line
+    assert "README.md; --glob '*' reads every file)" in line
 
 
 def _parquet(out: Path) -> list[str]:

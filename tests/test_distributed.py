@@ -137,7 +137,7 @@ def _data_files(out: Path) -> dict[str, bytes]:
 
 
 def test_convert_on_ray_writes_the_same_dataset_as_a_local_run(
-    ray_local: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ray_local: Any, tmp_path: Path
 ) -> None:
     inputs = tmp_path / "in"
     inputs.mkdir()
@@ -146,11 +146,9 @@ def test_convert_on_ray_writes_the_same_dataset_as_a_local_run(
             (inputs / f"{number:02d}_{Path(item.uri).stem}.txt").write_bytes(item.data)
     (inputs / "99_copy.txt").write_bytes(_article(2).encode())  # dedup runs in the driver
     local = pipeline.convert([inputs], tmp_path / "local", formats=["parquet", "jsonl"], jobs=1)
-    # What the executor dispatch in pipeline does: the pool's place taken by the Ray runner.
-    monkeypatch.setattr(
-        pipeline, "_run_pool", lambda items, options, jobs: distributed.run_ray(items, options)
+    on_ray = pipeline.convert(
+        [inputs], tmp_path / "ray", formats=["parquet", "jsonl"], jobs=2, executor="ray"
     )
-    on_ray = pipeline.convert([inputs], tmp_path / "ray", formats=["parquet", "jsonl"], jobs=2)
     assert (local.records, local.duplicates, local.rejects) == (13, 1, 2)
     assert (on_ray.records, on_ray.duplicates, on_ray.rejects) == (13, 1, 2)
     assert _data_files(tmp_path / "ray") == _data_files(tmp_path / "local")

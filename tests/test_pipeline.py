@@ -75,7 +75,7 @@ def test_a_crashing_stage_costs_one_reject_not_the_run(monkeypatch: pytest.Monke
     [
         ({"script": "cyrillic"}, "script must be one of"),
         ({"skip": ("no_such_pass",)}, "unknown normalise pass"),
-        ({"engine": "thulac"}, "engine must be one of"),
+        ({"segmenter": "thulac"}, "segmenter must be one of"),
         ({"year": 98}, "four-digit year"),
         ({"colour": "red"}, "unknown option colour"),
         ({"user_dict": "/no/such/dict.txt"}, "not a readable file"),

@@ -62,7 +62,9 @@ __all__ = [
 FORMATS = ("parquet", "jsonl", "csv")
 MANIFEST_FORMAT = "docexport-manifest/1"
 # Options that do not change a single output byte, so a resumed run may change them.
-VOLATILE_OPTIONS = frozenset({"jobs", "quiet", "progress", "resume", "overwrite", "engine"})
+VOLATILE_OPTIONS = frozenset(
+    {"jobs", "quiet", "progress", "resume", "overwrite", "executor", "ray_address"}
+)
 MANIFEST = "manifest.json"
 REJECTS = "rejects.jsonl"
 SCHEMA = "schema.json"
