@@ -8,8 +8,39 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from docexport.write.csvfile import CsvShard, csv_cell, neutralise, unneutralise
+from docexport.write.csvfile import (
+    CsvShard,
+    csv_cell,
+    csv_header,
+    csv_row,
+    neutralise,
+    unneutralise,
+)
+
+# Text that exercises every quoting rule: the delimiter, quotes, both line-ending characters,
+# leading spaces and formula characters, Chinese, and characters outside the BMP.
+CSV_TEXT = st.text(
+    alphabet=st.sampled_from(list(",\"\r\n \t'=+-@ab中文，“”\U00020000")), max_size=12
+)
+CSV_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    CSV_TEXT,
+    st.lists(CSV_TEXT, max_size=3),
+    st.dictionaries(CSV_TEXT, st.one_of(st.none(), CSV_TEXT), max_size=2),
+)
+
+
+def csv_module_row(cells: list[str]) -> bytes:
+    """What the standard library's csv.writer writes for ``cells``, as UTF-8 bytes."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL).writerow(cells)
+    return buffer.getvalue().encode("utf-8")
 
 
 @pytest.mark.parametrize(
@@ -73,3 +104,33 @@ def test_discarded_shard_leaves_no_file(tmp_path: Path) -> None:
     shard.add({"id": "a"}, b"")
     shard.discard()
     assert list(tmp_path.iterdir()) == []
+
+
+@given(st.lists(CSV_VALUE, max_size=6))
+def test_csv_row_is_byte_identical_to_the_csv_module(values: list[Any]) -> None:
+    assert csv_row(values) == csv_module_row([csv_cell(v) for v in values])
+
+
+@given(st.lists(CSV_TEXT, max_size=6))
+def test_csv_header_is_byte_identical_to_the_csv_module(columns: list[str]) -> None:
+    assert csv_header(columns) == csv_module_row(columns)
+
+
+@pytest.mark.parametrize(
+    ("values", "row"),
+    [
+        ([""], b'""\r\n'),  # one empty cell must not read back as an empty line
+        ([None], b'""\r\n'),
+        (["", ""], b",\r\n"),
+        ([], b"\r\n"),
+        ([" a", "b "], b" a,b \r\n"),  # spaces alone need no quotes
+        (['a"b'], b'"a""b"\r\n'),
+        (["a\rb"], b'"a\rb"\r\n'),
+    ],
+)
+def test_csv_row_edge_cases(values: list[Any], row: bytes) -> None:
+    assert csv_row(values) == row
+    assert (
+        list(csv.reader(io.StringIO(row.decode(), newline=""))) == [[csv_cell(v) for v in values]]
+        or not values
+    )
