@@ -32,7 +32,7 @@ from typing import Any
 from docexport import __version__
 from docexport.data import Failure, Reject, Source
 from docexport.decode import decode
-from docexport.dedup import Deduper
+from docexport.dedup import Deduper, sketch
 from docexport.enrich import Enricher
 from docexport.errors import DocexportError, DocumentError, InputError, OptionError
 from docexport.normalise import PASSES, normalise
@@ -42,6 +42,7 @@ from docexport.record import build_record
 from docexport.schema import arrow_schema, csv_columns, load_schema
 from docexport.validate import RecordValidator
 from docexport.write import DatasetWriter
+from docexport.write.encode import EncodedRecord, RecordEncoder
 
 __all__ = [
     "DEFAULT_MAX_DOC_SIZE",
@@ -467,18 +468,36 @@ def convert(
                 max_doc_size=max_doc_size,
             )
         )
+        transport = _Transport(writer.encoder, near=deduper is not None and deduper.near)
         results = _run(
-            sources, skip, doc_options, jobs, executor, ray_address=ray_address, actors=ray_actors
+            sources,
+            skip,
+            doc_options,
+            jobs,
+            executor,
+            ray_address=ray_address,
+            actors=ray_actors,
+            transport=transport,
         )
         for position, size, result in results:
             if isinstance(result, Reject):
                 writer.add_reject(result, position, input_bytes=size)
+            elif isinstance(result, _Encoded):
+                duplicate_of = (
+                    deduper.check_sketch(result.id, result.sketch) if deduper is not None else None
+                )
+                if duplicate_of is None:
+                    writer.add_encoded(result.encoded, position, input_bytes=size)
+                else:
+                    duplicate = _duplicate(result.id, result.source, duplicate_of)
+                    writer.add_reject(duplicate, position, input_bytes=size)
             else:
                 duplicate_of = deduper.check(result) if deduper is not None else None
                 if duplicate_of is None:
                     writer.add_record(result, position, input_bytes=size)
                 else:
-                    writer.add_reject(_duplicate(result, duplicate_of), position, input_bytes=size)
+                    duplicate = _duplicate(str(result["id"]), result["source"], duplicate_of)
+                    writer.add_reject(duplicate, position, input_bytes=size)
             if progress is not None:
                 progress(position + 1)
         _fill(report, writer.committed_counts)
@@ -521,6 +540,55 @@ def _fill(report: RunReport, counts: Mapping[str, Any]) -> None:
     report.input_bytes = counts["input_bytes"]
 
 
+@dataclass(frozen=True)
+class _Transport:
+    """What a worker process needs to prepare its records for the writer and the deduper."""
+
+    encoder: RecordEncoder
+    near: bool
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """A record as a worker process sends it back: what dedup, a duplicate's reject and the
+    writer need, already serialised.
+
+    The parent process deduplicates and writes every record alone, so whatever it does per
+    record caps the speed-up of ``--jobs``. Unpickling a record dict (its token list is hundreds
+    of strings), serialising it to JSONL and CSV and hashing its text for near dedup are done
+    here instead, in parallel; the parent copies bytes. The record dict itself travels only
+    when Parquet is written (Arrow converts rows in batches of the records that are kept).
+    """
+
+    id: str
+    sketch: bytes | None
+    source: dict[str, Any]
+    encoded: EncodedRecord
+
+
+_Result = tuple[int, int, "dict[str, Any] | _Encoded | Reject"]
+
+
+def _encode(
+    result: dict[str, Any] | Reject, transport: _Transport
+) -> dict[str, Any] | _Encoded | Reject:
+    """A worker's result as the parent wants it (a reject, or a record that cannot be encoded,
+    goes back as it is: the parent's writer then reports it exactly as it always does)."""
+    if isinstance(result, Reject):
+        return result
+    try:
+        encoded = transport.encoder(result)
+    except Exception:  # the writer raises its own error for this record in the parent
+        return result
+    source = result["source"]
+    return _Encoded(
+        id=str(result["id"]),
+        sketch=sketch(result.get("text") or "") if transport.near else None,
+        source={"uri": source["uri"], "line": source.get("line"), "sha256": source.get("sha256")},
+        encoded=encoded,
+    )
+
+
 def _run(
     sources: Iterator[tuple[int, Source | Reject]],
     skip: int,
@@ -530,11 +598,14 @@ def _run(
     *,
     ray_address: str | None = None,
     actors: int | None = None,
-) -> Generator[tuple[int, int, dict[str, Any] | Reject], None, None]:
+    transport: _Transport | None = None,
+) -> Generator[_Result, None, None]:
     """Process sources in input order, yielding ``(position, input bytes, result)``.
 
     A run small enough to fit in the first few batches is processed in this process even when
     ``jobs > 1``: starting workers (each loading the segmenter) would cost more than it saves.
+    With a ``transport``, pool workers send records encoded (:class:`_Encoded`); in this
+    process records stay dicts, which the writer encodes itself at the same cost.
     """
     pending: Iterator[tuple[int, Source | Reject]] = (
         (pos, item) for pos, item in sources if pos >= skip
@@ -547,7 +618,7 @@ def _run(
     if jobs > 1:
         head = list(islice(pending, SMALL_RUN))
         if len(head) == SMALL_RUN:
-            yield from _run_pool(chain(head, pending), options, jobs)
+            yield from _run_pool(chain(head, pending), options, jobs, transport)
             return
         pending = iter(head)
     processor = _processor(options)
@@ -576,22 +647,27 @@ def _batches(
 
 
 def _run_pool(
-    items: Iterator[tuple[int, Source | Reject]], options: Options, jobs: int
-) -> Iterator[tuple[int, int, dict[str, Any] | Reject]]:
+    items: Iterator[tuple[int, Source | Reject]],
+    options: Options,
+    jobs: int,
+    transport: _Transport | None = None,
+) -> Iterator[_Result]:
     """A bounded window of batches over a process pool, results taken back in order.
 
     When the run stops early (Ctrl-C, a write error, the caller closing this generator) the
     workers are terminated rather than waited for: their in-flight batches would be thrown
     away anyway, and waiting for a worker still loading its dictionaries takes seconds.
     """
-    window: deque[Future[list[tuple[int, int, dict[str, Any] | Reject]]]] = deque()
+    window: deque[Future[list[_Result]]] = deque()
     if multiprocessing.get_start_method() == "fork":
         # Forked workers share what the parent has loaded (segmenter, lexicons, idf table)
         # instead of each loading its own copy; frozen objects are not touched by the
         # collector, so the shared pages are not copied on write.
         _processor(options).warm_up()
         gc.freeze()
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(options,))
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, initializer=_init_worker, initargs=(options, transport)
+    )
     finished = False
     try:
         for batch in _batches(items):
@@ -615,7 +691,7 @@ def _run_pool(
 
 def _submit(
     pool: ProcessPoolExecutor, batch: list[tuple[int, Source | Reject]]
-) -> Future[list[tuple[int, int, dict[str, Any] | Reject]]]:
+) -> Future[list[_Result]]:
     """``pool.submit`` with Ctrl-C held back until it returns.
 
     The first submit forks the workers, and a KeyboardInterrupt raised inside an at-fork
@@ -650,34 +726,35 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
 
 
 _WORKER: DocumentProcessor | None = None
+_TRANSPORT: _Transport | None = None
 
 
-def _init_worker(options: Options) -> None:
+def _init_worker(options: Options, transport: _Transport | None = None) -> None:
     """Load the segmenter and validator once per worker; Ctrl-C is the parent's to handle."""
-    global _WORKER
+    global _WORKER, _TRANSPORT
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the CLI's handler is for the parent only
     if hasattr(signal, "pthread_sigmask"):  # forked while the parent held SIGINT back
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _WORKER = _processor(options)  # inherited from the parent when forked, else built here
+    _TRANSPORT = transport
 
 
-def _process_batch(
-    batch: list[tuple[int, Source | Reject]],
-) -> list[tuple[int, int, dict[str, Any] | Reject]]:
+def _process_batch(batch: list[tuple[int, Source | Reject]]) -> list[_Result]:
     assert _WORKER is not None, "worker used before _init_worker"
-    out: list[tuple[int, int, dict[str, Any] | Reject]] = []
+    out: list[_Result] = []
     for position, item in batch:
         if isinstance(item, Reject):
             out.append((position, 0, item))
-        else:
+        elif _TRANSPORT is None:
             out.append((position, len(item.data), _WORKER(item)))
+        else:
+            out.append((position, len(item.data), _encode(_WORKER(item), _TRANSPORT)))
     return out
 
 
-def _duplicate(record: dict[str, Any], duplicate_of: str) -> Reject:
-    source = record["source"]
-    exact = record["id"] == duplicate_of
+def _duplicate(record_id: str, source: Mapping[str, Any], duplicate_of: str) -> Reject:
+    exact = record_id == duplicate_of
     return Reject(
         uri=source["uri"],
         stage="duplicate",

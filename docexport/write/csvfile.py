@@ -23,11 +23,14 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
 from docexport.write.shard import ShardFile
+
+if TYPE_CHECKING:
+    from docexport.write.encode import EncodedRecord
 
 __all__ = [
     "FORMULA_PREFIXES",
@@ -156,6 +159,10 @@ class CsvShard(ShardFile):
     def add(self, record: dict[str, Any], line: bytes) -> None:
         get = record.get
         self.add_row(csv_row([get(column) for column in self._columns]))
+
+    def add_encoded(self, encoded: EncodedRecord) -> None:
+        assert encoded.csv is not None, "record encoded without its CSV row"
+        self.add_row(encoded.csv)
 
     def add_row(self, row: bytes) -> None:
         """Append a row already made by :func:`csv_row` (by a worker process, say)."""

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from docexport.write.encode import EncodedRecord
 
 __all__ = ["ShardFile", "shard_name", "temp_name"]
 
@@ -47,6 +50,14 @@ class ShardFile(ABC):
     @abstractmethod
     def add(self, record: dict[str, Any], line: bytes) -> None:
         """Append one record; ``line`` is its JSONL serialisation (newline included)."""
+
+    def add_encoded(self, encoded: EncodedRecord) -> None:
+        """Append one record serialised by a :class:`~docexport.write.encode.RecordEncoder`.
+
+        The record dict is absent unless Parquet is written (the dataset writer checks that it
+        is there then); JSONL needs only the line, and CSV overrides this to write its row.
+        """
+        self.add(encoded.record if encoded.record is not None else {}, encoded.line)
 
     @abstractmethod
     def close(self) -> None:

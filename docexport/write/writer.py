@@ -47,6 +47,7 @@ from docexport.errors import OptionError, OutputError, SchemaError
 from docexport.write import state as journal
 from docexport.write.card import card_data_format, render_card
 from docexport.write.csvfile import CsvShard
+from docexport.write.encode import EncodedRecord, RecordEncoder
 from docexport.write.jsonl import COMPRESSIONS, JsonlShard, jsonl_extension
 from docexport.write.parquet import ParquetShard
 from docexport.write.shard import ShardFile
@@ -191,6 +192,7 @@ class DatasetWriter:
         self._settings = self._check_settings(
             formats, shard_rows, shard_bytes, jsonl_compression, excel
         )
+        self._encoder = RecordEncoder(self._settings["formats"], self._csv_columns)
         self._data = self.out / DATA
         self._state_dir = self.out / journal.STATE_DIR
         self._shards: list[dict[str, Any]] = []
@@ -426,6 +428,12 @@ class DatasetWriter:
             )
         self._next += 1
 
+    @property
+    def encoder(self) -> RecordEncoder:
+        """The encoder for this writer's formats and CSV columns: records it encodes (in any
+        process) go to :meth:`add_encoded`."""
+        return self._encoder
+
     def add_record(self, record: dict[str, Any], position: int, *, input_bytes: int = 0) -> None:
         """Write one record (input ``position``) to the open shard, committing it when full.
 
@@ -433,11 +441,36 @@ class DatasetWriter:
         """
         self._take(position)
         try:
-            line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+            encoded = self._encoder(record)
+        except TypeError as exc:
+            self._fail()
+            raise _schema_error(exc) from exc
+        self._write(encoded, input_bytes)
+
+    def add_encoded(self, encoded: EncodedRecord, position: int, *, input_bytes: int = 0) -> None:
+        """:meth:`add_record` for a record already serialised by :attr:`encoder` (or an equal
+        one): the same bytes are written, without serialising the record here.
+
+        Raises ``ValueError`` when ``encoded`` lacks what a format needs (a CSV row, or the
+        record dict for Parquet), i.e. it was encoded for other formats.
+        """
+        if (encoded.csv is None and "csv" in self._encoder.formats) or (
+            encoded.record is None and "parquet" in self._encoder.formats
+        ):
+            raise ValueError(
+                f"record encoded without what formats {','.join(self._encoder.formats)} need; "
+                "encode it with this writer's encoder"
+            )
+        self._take(position)
+        self._write(encoded, input_bytes)
+
+    def _write(self, encoded: EncodedRecord, input_bytes: int) -> None:
+        line = encoded.line
+        try:
             if not self._current:
                 self._open_shard()
             for shard in self._current:
-                shard.add(record, line)
+                shard.add_encoded(encoded)
         except OSError as exc:
             self._fail()
             raise _output_error("write", self._current_path(), exc) from exc
@@ -449,12 +482,10 @@ class DatasetWriter:
         counts = self._counts
         counts["records"] += 1
         counts["input_bytes"] += input_bytes
-        repairs = record.get("repairs")
-        if isinstance(repairs, dict):
-            totals = counts["repairs"]
-            for key, value in repairs.items():
-                if isinstance(value, int):
-                    totals[key] = totals.get(key, 0) + value
+        totals = counts["repairs"]
+        for key, value in encoded.repairs.items():
+            if isinstance(value, int):
+                totals[key] = totals.get(key, 0) + value
         settings = self._settings
         if (
             self._current_rows >= settings["shard_rows"]
