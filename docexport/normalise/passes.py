@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from docexport.normalise.lexicon import word_frequency
-from docexport.normalise.pinyin import chars_with_reading, is_syllable
+from docexport.normalise.pinyin import chars_with_reading, is_syllable, syllable_pattern
 from docexport.normalise.script import HAN, to_simplified, to_traditional
 
 __all__ = [
@@ -215,53 +215,40 @@ def recover_lost_characters(text: str) -> str:
 
 
 # ---- strip_pinyin --------------------------------------------------------------------------
-# One or more bracketed lower-case runs glued to a Han character, a lost-character mark or a
-# Latin letter (精準(zhǔn), 鏈?(liàn), and m(xù) where mojibake ate the character before it);
-# each is checked against the syllable inventory before removal. After a Latin letter only
-# tone-marked readings count: "word(de)" may be English, "m(xù)" cannot.
+# A pinyin syllable (is_syllable as a regex), and one that carries a tone mark.
+SYLLABLE = syllable_pattern()
+TONED_SYLLABLE = f"(?=[{PINYIN_LETTERS}]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ]){SYLLABLE}"
+# One or more bracketed syllables glued to a Han character, a lost-character mark or a Latin
+# letter (精準(zhǔn), 鏈?(liàn), and m(xù) where mojibake ate the character before it). After a
+# Latin letter or a "?" only tone-marked readings count: "word(de)" may be English, "m(xù)"
+# cannot. A run stops at the first bracket that is not a reading, which stays with the rest.
+# Checking syllables inside the pattern keeps the whole pass a C-level re.sub.
 PINYIN_RE = re.compile(
     # (the bracket is matched first and the lookbehind checked after: much faster on clean text)
-    f"[(（](?<=[{HAN}{LOST}a-zA-Z][(（])([{PINYIN_LETTERS}]{{1,6}})[)）]"
-    f"((?:[(（][{PINYIN_LETTERS}]{{1,6}}[)）])*)"
-    # The garbage of a damaged span that lost its opening bracket: 鏈?zhǔn) keeps only the "?".
-    f"|([{PINYIN_LETTERS}](?<=[{LOST}].)[{PINYIN_LETTERS}]{{0,5}})[)）]"
-    f"((?:[(（][{PINYIN_LETTERS}]{{1,6}}[)）])*)"
+    f"[(（](?:(?<=[{HAN}\ufffd].){SYLLABLE}[)）](?:[(（]{SYLLABLE}[)）])*"
+    f"|(?<=[a-zA-Z?].){TONED_SYLLABLE}[)）](?:[(（]{TONED_SYLLABLE}[)）])*)"
 )
-# One bracketed run inside a PINYIN_RE match.
-BRACKETED_RE = re.compile(f"[(（]([{PINYIN_LETTERS}]{{1,6}})[)）]")
-# Tone-marked letters: what makes a reading unmistakable after a Latin letter.
-TONED_RE = re.compile("[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ]")
-
-
-def _is_reading(word: str, after_latin: bool) -> bool:
-    return is_syllable(word) and (not after_latin or TONED_RE.search(word) is not None)
+# The garbage of a damaged span that lost its opening bracket: 鏈?zhǔn) keeps only the "?". One
+# pattern per mark, each starting with its mark (a fast literal scan) and replaced by it. These
+# run before PINYIN_RE and give the same result as one combined pass: a run of garbage takes
+# every bracketed reading after it, so what follows it is never a reading PINYIN_RE would take.
+LOST_GARBAGE_RE = tuple(
+    (mark, re.compile(f"{re.escape(mark)}{SYLLABLE}[)）](?:[(（]{SYLLABLE}[)）])*"))
+    for mark in LOST
+)
 
 
 def strip_pinyin_counted(text: str) -> Counted:
     if ")" not in text and "）" not in text:
         return text, 0
-    removed = 0
-
-    def strip(match: re.Match[str]) -> str:
-        nonlocal removed
-        first, more, garbage, more_after_garbage = match.groups()
-        after_latin = False
-        if garbage is not None:  # bracket-less garbage after a "?"
-            first, more = garbage, more_after_garbage
-        else:
-            after_latin = text[match.start() - 1].isascii()
-        if not _is_reading(first, after_latin):
-            return match.group(0)
-        removed += 1
-        if not more:
-            return ""
-        for part in BRACKETED_RE.finditer(more):
-            if not _is_reading(part.group(1), after_latin):
-                return more[part.start() :]
-            removed += 1
-        return ""
-
-    return PINYIN_RE.sub(strip, text), removed
+    stripped = text
+    for mark, garbage in LOST_GARBAGE_RE:
+        if mark in stripped:
+            stripped = garbage.sub(mark, stripped)
+    stripped = PINYIN_RE.sub("", stripped)
+    # Every annotation removed, bracketed or garbage, ends with exactly one closing bracket.
+    removed = text.count(")") + text.count("）") - stripped.count(")") - stripped.count("）")
+    return stripped, removed
 
 
 def strip_pinyin(text: str) -> str:
@@ -294,14 +281,9 @@ SPURIOUS_COMMA_RE = re.compile(
 def collapse_spurious_commas_counted(text: str) -> Counted:
     if "," not in text:
         return text, 0
-    removed = 0
-
-    def drop(match: re.Match[str]) -> str:
-        nonlocal removed
-        removed += len(match.group(0))
-        return ""
-
-    return SPURIOUS_COMMA_RE.sub(drop, text), removed
+    # Only commas are removed, so the length difference counts them (no per-match callback).
+    collapsed = SPURIOUS_COMMA_RE.sub("", text)
+    return collapsed, len(text) - len(collapsed)
 
 
 def collapse_spurious_commas(text: str) -> str:
@@ -321,7 +303,12 @@ def collapse_spurious_commas(text: str) -> str:
 WIDE = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
 # An ASCII mark with CJK text on at least one side. Latin, number and URL context (3.5, 1,200,
 # 10:30, http://a.b/c?d=1, e.g.,) has ASCII on both sides and is never matched.
-NARROW_MARK_RE = re.compile(f"[,:;?!](?:(?<=[{CTX_LEFT}].)|(?=[{CTX_RIGHT}]))")
+NARROW_MARK = f"(?:(?<=[{CTX_LEFT}].)|(?=[{CTX_RIGHT}]))"
+# Per mark: the mark, its pattern, its full-width form. "?" is apart: it may be a lost character.
+NARROW_MARKS = tuple(
+    (mark, re.compile(re.escape(mark) + NARROW_MARK), WIDE[mark]) for mark in ",:;!"
+)
+NARROW_QUESTION_RE = re.compile(r"\?" + NARROW_MARK)
 # An ASCII pair of brackets around text that contains Han: （单位） lost its width; (WHO),
 # (2021) and (a) carry no Han and may well be ASCII on purpose.
 NARROW_PARENS_RE = re.compile(f"\\(([^()\\n]*[{HAN}][^()\\n]*)\\)")
@@ -349,28 +336,35 @@ def _is_question(text: str, at: int) -> bool:
 def widen_cjk_punctuation_counted(text: str) -> Counted:
     widened = 0
 
-    def widen(match: re.Match[str]) -> str:
+    def widen_question(match: re.Match[str]) -> str:
         nonlocal widened
-        mark = match.group(0)
         at = match.start()
         if (
-            mark == "?"
-            and at > 0
+            at > 0
             and HAN_CHAR_RE.match(text, at - 1)
             and HAN_CHAR_RE.match(text, at + 1)
             and not _is_question(text, at)
         ):
-            return mark
+            return "?"
         widened += 1
-        return WIDE[mark]
+        return "？"
 
     # Brackets first: a widened （…） is CJK context for the marks next to it.
-    text, n = NARROW_PARENS_RE.subn(r"（\1）", text)
-    widened += 2 * n
+    if "(" in text:
+        text, n = NARROW_PARENS_RE.subn(r"（\1）", text)
+        widened += 2 * n
     # Widening one mark can give its neighbour CJK context (a,：中): repeat until nothing moves.
+    # Each mark is widened by its own pattern with a literal replacement (a C-level re.sub), and
+    # "?" alone needs a look at its clause. Widening only ever adds CJK context, so the marks
+    # widened in the end are the same whatever order the patterns run in.
     while True:
         before = widened
-        text = NARROW_MARK_RE.sub(widen, text)
+        for mark, pattern, wide in NARROW_MARKS:
+            if mark in text:
+                text, n = pattern.subn(wide, text)
+                widened += n
+        if "?" in text:
+            text = NARROW_QUESTION_RE.sub(widen_question, text)
         if widened == before:
             break
     return text, widened
