@@ -131,6 +131,8 @@ LOST_READING_RE = re.compile(
     f"(?:{GARBAGE})*[{LOST}][(（]([{PINYIN_LETTERS}]{{1,6}})[)）]"
     f"|(?:{GARBAGE})+[{LOST}]([{PINYIN_LETTERS}]{{1,6}})[)）]"
 )
+# What every LOST_READING_RE match starts with: a mark, then a bracket or a pinyin letter.
+RECOVERABLE_RE = re.compile(f"[{LOST}][(（{PINYIN_LETTERS}]")
 # Any pinyin annotation, removed from the context windows before looking words up.
 ANNOTATION_RE = re.compile(f"[(（][{PINYIN_LETTERS}]{{1,6}}[)）]")
 # Anything but a Han character: where the context of a lost character ends.
@@ -177,7 +179,10 @@ def recover_lost_characters_counted(text: str) -> Counted:
 def recover_lost_characters_logged(text: str) -> tuple[str, list[tuple[str, str]]]:
     """The text and, for each character put back, ``(damaged span, character)``."""
     recovered: list[tuple[str, str]] = []
-    if "?" not in text and "\ufffd" not in text:
+    # Every damaged reading starts with a mark and a bracket or a letter: a cheap scan (it
+    # starts with a character class) rules out most texts, where LOST_READING_RE, which starts
+    # with an optional group, would try a match at every character.
+    if ("?" not in text and "\ufffd" not in text) or RECOVERABLE_RE.search(text) is None:
         return text, recovered
 
     def repair(match: re.Match[str]) -> str:
