@@ -9,9 +9,9 @@ record's ``text``:
 - the text's character 5-grams are hashed (a polynomial hash over the code points, vectorised in
   numpy, then the murmur3 finaliser to spread the bits);
 - *one-permutation hashing* turns those hashes into ``SIGNATURE_SIZE`` minima: the top bits of a
-  hash choose one of the bins, and each bin keeps its smallest hash. One sort gives every bin's
-  minimum, which is why a sketch costs a few tens of microseconds instead of one hash per
-  permutation per shingle;
+  hash choose one of the bins, and each bin keeps its smallest hash. One ``np.minimum.at`` gives
+  every bin's minimum, which is why a sketch costs a few tens of microseconds instead of one
+  hash per permutation per shingle;
 - the signature is cut into ``BANDS`` bands; two texts that agree on a whole band become
   candidates (locality-sensitive hashing), and a candidate is a duplicate when the share of equal
   bins, an estimate of the Jaccard similarity of the two 5-gram sets, reaches ``threshold``.
@@ -86,14 +86,15 @@ def sketch(text: str) -> bytes | None:
     hashes ^= hashes >> _S33
     hashes *= _FMIX2
     hashes ^= hashes >> _S33
-    hashes.sort()
-    bins = hashes >> _BIN_SHIFT
-    # In sorted order the first hash of each bin is that bin's minimum.
-    first = np.empty(bins.size, dtype=bool)
-    first[0] = True
-    np.not_equal(bins[1:], bins[:-1], out=first[1:])
+    # Each bin keeps its smallest hash; the value bits are the hash's next bits, so the smallest
+    # value in a bin is that of its smallest hash. One unbuffered minimum per bin (ufunc.at)
+    # instead of sorting every hash.
     signature = np.full(SIGNATURE_SIZE, _EMPTY, dtype="<u4")
-    signature[bins[first]] = (hashes[first] >> _VALUE_SHIFT).astype(np.uint32)
+    np.minimum.at(
+        signature,
+        (hashes >> _BIN_SHIFT).astype(np.intp),
+        (hashes >> _VALUE_SHIFT).astype(np.uint32),
+    )
     return signature.tobytes()
 
 
