@@ -274,3 +274,18 @@ def test_name_frequencies_are_the_dictionary_counts_of_name_tagged_words() -> No
             expected[parts[0]] = int(parts[1])
     assert _name_freq() == expected
     assert len(expected) > 1000
+
+
+def test_keywords_are_jieba_tf_idf_on_people_s_daily(
+    rjieba_enricher: Enricher, pd_dev_articles: list
+) -> None:
+    """Long and short articles: the top words either come from the repeated words alone (the
+    singles are never looked up) or need the singles too; both must match jieba's ranking."""
+    import jieba.analyse
+
+    sample = [persons_f1.as_article(a.text) for a in pd_dev_articles[:: len(pd_dev_articles) // 40]]
+    for item in sample:
+        text = "\n".join([item.title or "", item.subtitle or "", *item.paragraphs])
+        assert rjieba_enricher.enrich(item).keywords == tuple(
+            jieba.analyse.extract_tags(text, topK=10)
+        )

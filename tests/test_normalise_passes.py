@@ -171,3 +171,39 @@ def test_widen_leaves_lost_characters_and_latin_context(text: str) -> None:
 )
 def test_counted_twins_count_edits(name: str, damaged: str, count: int) -> None:
     assert COUNTED[name](damaged)[1] == count
+
+
+@pytest.mark.parametrize(
+    ("damaged", "repaired", "count"),
+    [
+        # Garbage takes the bracketed readings after it along with it.
+        ("冷鏈?zhǔn)(pǐn)称", "冷鏈?称", 2),
+        # A run stops at the first bracket that is no reading; the rest stays as it was.
+        ("中(zhōng)(WHO)(guó)", "中(WHO)(guó)", 1),
+        # After "?" a reading needs a tone mark; the bracket-less "shi)" after it is not garbage
+        # (it follows a bracket, not a lost-character mark) and stays.
+        ("日?(bào)shi)", "日?shi)", 1),
+        ("日?(bao)", "日?(bao)", 0),
+        ("\ufffd(bao)(de)", "\ufffd", 2),
+        ("中（lv）(nǚ)", "中", 2),
+    ],
+)
+def test_strip_pinyin_runs_and_garbage(damaged: str, repaired: str, count: int) -> None:
+    assert COUNTED["strip_pinyin"](damaged) == (repaired, count)
+
+
+@pytest.mark.parametrize(
+    ("damaged", "repaired", "count"),
+    [
+        # Widening the colon gives the comma before it CJK context, and the other way round.
+        ("a,:中", "a，：中", 2),
+        ("中:,a", "中：，a", 2),
+        # A "?" between Han characters is a lost character unless its clause asks something.
+        ("好吗?对,", "好吗？对，", 2),
+        ("日?报", "日?报", 0),
+    ],
+)
+def test_widening_reaches_the_same_marks_whatever_their_order(
+    damaged: str, repaired: str, count: int
+) -> None:
+    assert COUNTED["widen_cjk_punctuation"](damaged) == (repaired, count)

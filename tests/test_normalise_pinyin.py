@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from docexport.normalise.pinyin import SYLLABLES, chars_with_reading, fold_tones, is_syllable
+from docexport.normalise.pinyin import (
+    SYLLABLES,
+    chars_with_reading,
+    fold_tones,
+    is_syllable,
+    syllable_pattern,
+)
 
 
 @pytest.mark.parametrize(
@@ -35,3 +43,21 @@ def test_chars_with_reading_finds_both_scripts(reading: str, char: str) -> None:
 
 def test_unknown_reading_has_no_characters() -> None:
     assert chars_with_reading("zzz") == ()
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        # every tone on every vowel of a syllable, v for ü, toned-only interjections
+        *("zhāng", "zháng", "zhǎng", "zhàng", "zhang", "lv", "lǘ", "nüè", "ńg", "hḿ", "ǹ"),
+        # not syllables: list markers, English, a toneless interjection, too long, letter soup
+        *("a", "n", "ng", "hm", "who", "co", "zhuangg", "zhx", "lü" + "n", "", "ḿa" + "x"),
+    ],
+)
+def test_syllable_pattern_accepts_exactly_the_syllables(word: str) -> None:
+    assert (re.fullmatch(syllable_pattern(), word) is not None) == is_syllable(word)
+
+
+def test_syllable_pattern_takes_every_syllable_of_the_inventory() -> None:
+    pattern = re.compile(syllable_pattern())
+    assert all(pattern.fullmatch(word) for word in SYLLABLES)

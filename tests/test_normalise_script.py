@@ -54,3 +54,10 @@ def test_keep_and_traditional() -> None:
 def test_count_changed() -> None:
     assert count_changed("瀘州日報", "泸州日报") == 2
     assert count_changed("同", "同") == 0
+
+
+def test_count_changed_counts_every_converted_character_of_a_long_text() -> None:
+    before = "瀘州日報記者報道，" * 200 + "\ud800"
+    after = to_simplified(before)
+    assert count_changed(before, after) == 4 * 200  # 瀘 報 記 報 in each repeat
+    assert count_changed(before, before[:-1]) == 1  # lengths differ: the tail counts
