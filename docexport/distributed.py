@@ -39,7 +39,13 @@ from typing import Any
 from docexport.data import Reject, Source
 from docexport.dedup import dedup_keys, similarity, sketch
 from docexport.errors import DocexportError, MissingExtraError, OptionError
-from docexport.pipeline import DocumentProcessor, Options
+from docexport.pipeline import (
+    DocumentProcessor,
+    EncodedResult,
+    Options,
+    Transport,
+    encode_result,
+)
 
 __all__ = ["INSTALL_HINT", "dedup_ray", "import_ray", "run_ray"]
 
@@ -52,7 +58,7 @@ WINDOW_PER_ACTOR = 4
 # multi-hundred-MB object in the object store.
 BATCH_BYTES = 4 * 2**20
 
-Result = tuple[int, int, "dict[str, Any] | Reject"]
+Result = tuple[int, int, "dict[str, Any] | EncodedResult | Reject"]
 
 
 def import_ray() -> ModuleType:
@@ -73,8 +79,9 @@ class _Worker:
     report it only as a dead actor, indistinguishable from one killed for memory.
     """
 
-    def __init__(self, options: Options) -> None:
+    def __init__(self, options: Options, transport: Transport | None = None) -> None:
         self.processor: DocumentProcessor | None = None
+        self.transport = transport
         self.error: str | None = None
         try:
             self.processor = DocumentProcessor(options)
@@ -90,8 +97,11 @@ class _Worker:
         for position, item in batch:
             if isinstance(item, Reject):
                 out.append((position, 0, item))
-            else:
+            elif self.transport is None:
                 out.append((position, len(item.data), self.processor(item)))
+            else:
+                result = encode_result(self.processor(item), self.transport)
+                out.append((position, len(item.data), result))
         return out
 
 
@@ -118,6 +128,7 @@ def run_ray(
     address: str | None = None,
     batch_size: int = 64,
     actors: int | None = None,
+    transport: Transport | None = None,
 ) -> Iterator[Result]:
     """Process ``(position, source or read reject)`` items on Ray actors, yielding
     ``(position, input bytes, record or reject)`` in input order.
@@ -126,8 +137,9 @@ def run_ray(
     executor ran. ``address`` is the cluster to join (``"auto"``, ``"ray://head:10001"``); when
     Ray is not initialised and no address is given, a local instance is started, and shut down
     when the iterator ends; a Ray session the caller already started is used as it is.
-    ``actors`` defaults to one per CPU of the cluster (more share the CPUs). Every node needs
-    docexport installed (the same version), since actors import it.
+    ``actors`` defaults to one per CPU of the cluster (more share the CPUs). With a
+    ``transport``, records come back encoded for the driver's writer (as from the local pool).
+    Every node needs docexport installed (the same version), since actors import it.
     """
     if batch_size < 1:
         raise OptionError(f"batch_size must be at least 1, not {batch_size}")
@@ -156,7 +168,7 @@ def run_ray(
         # cluster has CPUs, they share them, as --jobs above the core count does locally,
         # instead of waiting forever for CPUs that do not exist.
         worker = ray.remote(num_cpus=min(1.0, cpus / count))(_Worker)
-        pool = [worker.remote(options) for _ in range(count)]
+        pool = [worker.remote(options, transport) for _ in range(count)]
         for error in ray.get([actor.ready.remote() for actor in pool]):
             if error is not None:
                 raise DocexportError(f"a Ray worker could not start: {error}")

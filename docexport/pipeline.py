@@ -468,7 +468,7 @@ def convert(
                 max_doc_size=max_doc_size,
             )
         )
-        transport = _Transport(writer.encoder, near=deduper is not None and deduper.near)
+        transport = Transport(writer.encoder, near=deduper is not None and deduper.near)
         results = _run(
             sources,
             skip,
@@ -482,7 +482,7 @@ def convert(
         for position, size, result in results:
             if isinstance(result, Reject):
                 writer.add_reject(result, position, input_bytes=size)
-            elif isinstance(result, _Encoded):
+            elif isinstance(result, EncodedResult):
                 duplicate_of = (
                     deduper.check_sketch(result.id, result.sketch) if deduper is not None else None
                 )
@@ -541,15 +541,16 @@ def _fill(report: RunReport, counts: Mapping[str, Any]) -> None:
 
 
 @dataclass(frozen=True)
-class _Transport:
-    """What a worker process needs to prepare its records for the writer and the deduper."""
+class Transport:
+    """What a worker process (or Ray actor) needs to prepare its records for the writer and the
+    deduper of the process that owns them: see :func:`encode_result`."""
 
     encoder: RecordEncoder
     near: bool
 
 
 @dataclass(frozen=True)
-class _Encoded:
+class EncodedResult:
     """A record as a worker process sends it back: what dedup, a duplicate's reject and the
     writer need, already serialised.
 
@@ -566,12 +567,12 @@ class _Encoded:
     encoded: EncodedRecord
 
 
-_Result = tuple[int, int, "dict[str, Any] | _Encoded | Reject"]
+_Result = tuple[int, int, "dict[str, Any] | EncodedResult | Reject"]
 
 
-def _encode(
-    result: dict[str, Any] | Reject, transport: _Transport
-) -> dict[str, Any] | _Encoded | Reject:
+def encode_result(
+    result: dict[str, Any] | Reject, transport: Transport
+) -> dict[str, Any] | EncodedResult | Reject:
     """A worker's result as the parent wants it (a reject, or a record that cannot be encoded,
     goes back as it is: the parent's writer then reports it exactly as it always does)."""
     if isinstance(result, Reject):
@@ -581,7 +582,7 @@ def _encode(
     except Exception:  # the writer raises its own error for this record in the parent
         return result
     source = result["source"]
-    return _Encoded(
+    return EncodedResult(
         id=str(result["id"]),
         sketch=sketch(result.get("text") or "") if transport.near else None,
         source={"uri": source["uri"], "line": source.get("line"), "sha256": source.get("sha256")},
@@ -598,14 +599,15 @@ def _run(
     *,
     ray_address: str | None = None,
     actors: int | None = None,
-    transport: _Transport | None = None,
+    transport: Transport | None = None,
 ) -> Generator[_Result, None, None]:
     """Process sources in input order, yielding ``(position, input bytes, result)``.
 
     A run small enough to fit in the first few batches is processed in this process even when
     ``jobs > 1``: starting workers (each loading the segmenter) would cost more than it saves.
-    With a ``transport``, pool workers send records encoded (:class:`_Encoded`); in this
-    process records stay dicts, which the writer encodes itself at the same cost.
+    With a ``transport``, pool workers and Ray actors send records encoded
+    (:class:`EncodedResult`); in this process records stay dicts, which the writer encodes
+    itself at the same cost.
     """
     pending: Iterator[tuple[int, Source | Reject]] = (
         (pos, item) for pos, item in sources if pos >= skip
@@ -613,7 +615,9 @@ def _run(
     if executor == "ray":
         from docexport.distributed import run_ray  # the optional extra, only when asked for
 
-        yield from run_ray(pending, options, address=ray_address, actors=actors)
+        yield from run_ray(
+            pending, options, address=ray_address, actors=actors, transport=transport
+        )
         return
     if jobs > 1:
         head = list(islice(pending, SMALL_RUN))
@@ -650,7 +654,7 @@ def _run_pool(
     items: Iterator[tuple[int, Source | Reject]],
     options: Options,
     jobs: int,
-    transport: _Transport | None = None,
+    transport: Transport | None = None,
 ) -> Iterator[_Result]:
     """A bounded window of batches over a process pool, results taken back in order.
 
@@ -726,10 +730,10 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
 
 
 _WORKER: DocumentProcessor | None = None
-_TRANSPORT: _Transport | None = None
+_TRANSPORT: Transport | None = None
 
 
-def _init_worker(options: Options, transport: _Transport | None = None) -> None:
+def _init_worker(options: Options, transport: Transport | None = None) -> None:
     """Load the segmenter and validator once per worker; Ctrl-C is the parent's to handle."""
     global _WORKER, _TRANSPORT
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -749,7 +753,7 @@ def _process_batch(batch: list[tuple[int, Source | Reject]]) -> list[_Result]:
         elif _TRANSPORT is None:
             out.append((position, len(item.data), _WORKER(item)))
         else:
-            out.append((position, len(item.data), _encode(_WORKER(item), _TRANSPORT)))
+            out.append((position, len(item.data), encode_result(_WORKER(item), _TRANSPORT)))
     return out
 
 

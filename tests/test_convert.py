@@ -15,6 +15,7 @@ import pyarrow.dataset as pads
 import pytest
 
 import docexport
+from docexport import pipeline
 from docexport.pipeline import convert
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -216,3 +217,45 @@ def test_peoples_daily_sample_loses_nothing(pd_dev_articles: list, tmp_path: Pat
     assert report.records >= 0.95 * len(sample)
     table = pads.dataset(tmp_path / "out" / "data", format="parquet").to_table()
     assert table.num_rows == report.records
+
+
+@pytest.fixture(scope="module")
+def pool_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """More documents than a run keeps in-process, so ``jobs=2`` really uses worker processes,
+    with exact copies, near copies (one character changed) and rejects among them."""
+    root = tmp_path_factory.mktemp("pool")
+    paragraph = (
+        "记者从市发展和改革委员会获悉，今年以来全市重点项目建设进展顺利，"
+        "一批交通、水利和民生工程提前开工，完成投资额同比增长百分之十二。"
+    )
+    for i in range(pipeline.SMALL_RUN + 20):
+        text = (
+            f"第{i}号项目建设通报\n{paragraph}项目编号{i * 7919}。\n{paragraph}\n本报记者 王{i}\n"
+        )
+        (root / f"{i:04d}.txt").write_text(text, encoding="utf-8")
+        if i % 9 == 0:
+            (root / f"{i:04d}-copy.txt").write_text(text, encoding="utf-8")
+        if i % 11 == 0:
+            (root / f"{i:04d}-edited.txt").write_text(text.replace("顺利", "良好"), "utf-8")
+        if i % 13 == 0:
+            (root / f"{i:04d}-empty.txt").write_bytes(b"")
+    return root
+
+
+@pytest.mark.parametrize("near_dedup", [True, False])
+def test_worker_processes_write_the_same_files_as_one_process(
+    pool_inputs: Path, tmp_path: Path, near_dedup: bool
+) -> None:
+    """Workers send records pre-serialised (and dedup sketches); the parent must write the same
+    bytes, drop the same duplicates and describe them the same way as a run in one process."""
+    options = {"formats": ["parquet", "jsonl", "csv"], "near_dedup": near_dedup}
+    one = convert([pool_inputs], tmp_path / "one", jobs=1, **options)
+    two = convert([pool_inputs], tmp_path / "two", jobs=2, **options)
+    assert one.inputs == two.inputs > pipeline.SMALL_RUN
+    assert (one.records, one.duplicates, one.rejects) == (two.records, two.duplicates, two.rejects)
+    assert one.repairs == two.repairs
+    assert _data_files(tmp_path / "one") == _data_files(tmp_path / "two")
+    rejects = (tmp_path / "two" / "rejects.jsonl").read_bytes()
+    assert rejects == (tmp_path / "one" / "rejects.jsonl").read_bytes()
+    reasons = {orjson.loads(line)["reason"] for line in rejects.splitlines()}
+    assert reasons == ({"exact", "near", "empty"} if near_dedup else {"exact", "empty"})

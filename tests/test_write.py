@@ -11,6 +11,7 @@ import csv
 import errno
 import json
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,7 @@ from docexport.data import Reject
 from docexport.errors import OptionError, OutputError, SchemaError
 from docexport.write import DatasetWriter, dataset_status, unneutralise
 from docexport.write import state as journal
+from docexport.write.encode import RecordEncoder
 
 STRING_LIST = pa.list_(pa.string())
 ARROW_SCHEMA = pa.schema(
@@ -772,3 +774,50 @@ def test_abort_removes_a_temporary_shard_the_writer_never_registered(tmp_path: P
     writer.abort()
     assert not stray.exists()
     assert dataset_status(tmp_path / "out") == "unfinished"
+
+
+@pytest.mark.parametrize(
+    ("formats", "compression"),
+    [(("parquet", "jsonl", "csv"), None), (("jsonl", "csv"), "gz"), (("parquet",), "zst")],
+)
+def test_records_encoded_elsewhere_give_the_same_files_as_add_record(
+    tmp_path: Path, formats: tuple[str, ...], compression: str | None
+) -> None:
+    """What a --jobs worker does: encode with the writer's encoder, send it pickled, and the
+    writer's owner adds the bytes. The files, counts and shard cuts must not notice."""
+    options = {"formats": formats, "jsonl_compression": compression, "shard_rows": 6}
+    items = outcomes(23)
+    direct = open_writer(tmp_path / "direct", **options)
+    feed(direct, items)
+    expected = direct.finish({})
+    encoded = open_writer(tmp_path / "encoded", **options)
+    for position, (kind, item) in enumerate(items):
+        if kind == "record":
+            sent = pickle.loads(pickle.dumps(encoded.encoder(item)))
+            encoded.add_encoded(sent, position, input_bytes=position + 1)
+        else:
+            encoded.add_reject(item, position, input_bytes=position + 1)
+    manifest = encoded.finish({})
+    assert data_bytes(tmp_path / "encoded") == data_bytes(tmp_path / "direct")
+    assert manifest["counts"] == expected["counts"]
+    assert manifest["counts"]["repairs"]["pinyin_removed"] == sum(
+        r["repairs"]["pinyin_removed"] for r in records_of(items)
+    )
+    assert manifest["shards"] == expected["shards"]
+    # Only Parquet needs the record itself; a worker need not send it otherwise.
+    assert (encoded.encoder(make_record(0)).record is None) is ("parquet" not in formats)
+
+
+@pytest.mark.parametrize(
+    ("writer_formats", "encoder_formats"),
+    [(("parquet", "jsonl"), ("jsonl",)), (("jsonl", "csv"), ("jsonl", "parquet"))],
+)
+def test_a_record_encoded_for_other_formats_is_refused(
+    tmp_path: Path, writer_formats: tuple[str, ...], encoder_formats: tuple[str, ...]
+) -> None:
+    writer = open_writer(tmp_path / "ds", formats=writer_formats)
+    wrong = RecordEncoder(encoder_formats, CSV_COLUMNS)(make_record(0))
+    with pytest.raises(ValueError, match="encode it with this writer's encoder"):
+        writer.add_encoded(wrong, 0)
+    writer.add_encoded(writer.encoder(make_record(0)), 0)  # input 0 is still the next one
+    assert writer.finish({})["counts"]["records"] == 1
