@@ -100,7 +100,7 @@ def main() -> None:
     print(
         f"{len(records)} records (People's Daily, days 1-15); µs per record, best of {args.repeat}"
     )
-    print(f"{'formats':20} {'add_record':>10} {'+finish':>8} {'encode':>8} {'add_encoded':>11}")
+    print(f"{'formats':20} {'add_record':>10} {'finish':>8} {'encode':>8} {'add_encoded':>11}")
     for formats in FORMATS:
         direct = time_writer(records, formats, encoded=False, repeat=args.repeat)
         parent = time_writer(records, formats, encoded=True, repeat=args.repeat)
