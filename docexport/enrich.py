@@ -547,8 +547,8 @@ class Enricher:
         marks = [
             i for i, (word, tag) in enumerate(tagged) if tag in MARKED_TAGS or word in SURNAMES
         ]
-        # Of those, the name rules need only name tags and surnames used as nouns (about a
-        # third): a surname tagged c/p/v... or a place/organisation tag gives no name anyway.
+        # Of those, the name rules need only name tags and surnames not used as function words
+        # (about a third): the rest (places, organisations, 和/c, 向/p) can give no name.
         persons = _find_persons(
             tagged,
             self._name_freq,
@@ -556,7 +556,7 @@ class Enricher:
                 i
                 for i in marks
                 if (tag := tagged[i][1]) in PERSON_TAGS
-                or (tag not in NOT_SURNAME_TAGS and tag != "ns" and tag != "nt")
+                or (tag not in NOT_SURNAME_TAGS and tagged[i][0] in SURNAMES)
             ],
         )
         if article.byline is not None:
