@@ -1,9 +1,10 @@
 """The dataset writer: records in input order → sharded files, rejects, card and manifest.
 
 The writer is told the outcome of every input document in input order (``position`` 0, 1, 2…):
-a record (:meth:`DatasetWriter.add_record`) or a reject (:meth:`DatasetWriter.add_reject`; a
-duplicate is a reject with stage ``duplicate``). That is all it needs to keep DESIGN §5's
-promises:
+a record (:meth:`DatasetWriter.add_record`, or :meth:`DatasetWriter.add_encoded` for a record
+a worker process already serialised with :attr:`DatasetWriter.encoder`: the same bytes) or a
+reject (:meth:`DatasetWriter.add_reject`; a duplicate is a reject with stage ``duplicate``).
+That is all it needs to keep DESIGN §5's promises:
 
 - **Deterministic.** Records go to shards in call order and a shard is cut when it holds
   ``shard_rows`` records or when its records' JSONL serialisation reaches ``shard_bytes`` (the
