@@ -79,6 +79,11 @@ MARKED_TAGS = PERSON_TAGS | {"ns", "nt"}
 # every Enricher, so they can share it.
 WEIGHT_CACHE_SIZE = 50_000
 _WEIGHTS: dict[str, float] = {}
+# The cache starts with the words of lowest idf, the ones most news articles use (the 30 000
+# most common cover about 70 % of an article's distinct words): a first lookup bisects a 4 MB
+# array, whose every step misses the CPU cache once other work has run, so a fresh process
+# would otherwise pay ~70 us per article for its first few thousand articles.
+PRELOADED_WEIGHTS = 30_000
 # Han characters, for telling words from punctuation and numbers.
 HAN_RE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff·]+$")
 # Numbers and Latin words outside jieba's dictionary, tagged m and eng as rjieba does.
@@ -400,6 +405,15 @@ class IdfTable:
     def __len__(self) -> int:
         return len(self._short) + len(self._long)
 
+    def most_common(self, count: int) -> list[str]:
+        """The ``count`` short words of lowest idf (the most widely used), lowest first.
+
+        >>> IdfTable.from_pairs(["新闻", "记者", "罕见词"], [5.0, 4.0, 12.0]).most_common(2)
+        ['记者', '新闻']
+        """
+        order = self._np.argsort(self._values, kind="stable")[:count]
+        return self._short[order].tolist()  # type: ignore[no-any-return]
+
     @staticmethod
     def _is_short(word: str) -> bool:
         # A NUL would be dropped by the fixed-width array and could match another word.
@@ -528,6 +542,9 @@ class Enricher:
         self.keywords = keywords
         self._tag = _tagger(engine, words)
         self._idf, self._median_idf, self._stop_words = _idf()
+        if not _WEIGHTS:
+            common = self._idf.most_common(PRELOADED_WEIGHTS)
+            _WEIGHTS.update(zip(common, self._weights(common), strict=True))
         self._name_freq = _name_freq()
         self._traditional_re, self._to_simplified = _traditional()
 
