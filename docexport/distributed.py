@@ -44,6 +44,7 @@ from docexport.pipeline import (
     EncodedResult,
     Options,
     Transport,
+    batches,
     encode_result,
 )
 
@@ -54,9 +55,6 @@ INSTALL_HINT = "pip install 'docexport[ray]'"
 # Batches in flight per actor: enough that an actor finds its next batch queued when it finishes
 # one (hiding the round trip to a remote node), few enough that the window stays a few MB.
 WINDOW_PER_ACTOR = 4
-# A batch is also cut at this many bytes of input, so a run of large files does not make one
-# multi-hundred-MB object in the object store.
-BATCH_BYTES = 4 * 2**20
 
 Result = tuple[int, int, "dict[str, Any] | EncodedResult | Reject"]
 
@@ -103,22 +101,6 @@ class _Worker:
                 result = encode_result(self.processor(item), self.transport)
                 out.append((position, len(item.data), result))
         return out
-
-
-def _batches(
-    items: Iterator[tuple[int, Source | Reject]], batch_size: int
-) -> Iterator[list[tuple[int, Source | Reject]]]:
-    batch: list[tuple[int, Source | Reject]] = []
-    size = 0
-    for item in items:
-        batch.append(item)
-        if isinstance(item[1], Source):
-            size += len(item[1].data)
-        if len(batch) >= batch_size or size >= BATCH_BYTES:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
 
 
 def run_ray(
@@ -173,7 +155,7 @@ def run_ray(
             if error is not None:
                 raise DocexportError(f"a Ray worker could not start: {error}")
         limit = count * WINDOW_PER_ACTOR
-        for number, batch in enumerate(_batches(items, batch_size)):
+        for number, batch in enumerate(batches(items, batch_size)):
             # Round robin: batches are of similar cost, and in-order consumption means a slow
             # actor holds the window back whichever actor the next batch goes to.
             window.append(pool[number % count].process.remote(batch))

@@ -86,6 +86,8 @@ WARM_UP = "預熱標題\n泸州日?(bào)記者報道，精準(zhǔn)防控。"
 # How many documents travel to a worker in one task: large enough to amortise pickling and
 # queueing, small enough that the window of in-flight work stays a few MB.
 BATCH_SIZE = 64
+# ...and at this many bytes of input, so a batch is never a multi-hundred-MB object.
+BATCH_BYTES = 4 * 2**20
 # Runs of fewer documents than this are processed in-process whatever --jobs is.
 SMALL_RUN = 2 * BATCH_SIZE
 # In-flight batches per worker: keeps every worker busy while bounding memory (the input
@@ -633,17 +635,22 @@ def _run(
             yield position, len(item.data), processor(item)
 
 
-def _batches(
+def batches(
     items: Iterator[tuple[int, Source | Reject]],
+    batch_size: int = BATCH_SIZE,
+    batch_bytes: int = BATCH_BYTES,
 ) -> Iterator[list[tuple[int, Source | Reject]]]:
+    """Group positioned sources into the tasks sent to workers (local processes or Ray actors).
+
+    Cut by count and by input bytes, so a run of 50 MB files never sits in a queue at once.
+    """
     batch: list[tuple[int, Source | Reject]] = []
     size = 0
     for item in items:
         batch.append(item)
         if isinstance(item[1], Source):
             size += len(item[1].data)
-        # Cut by count and by bytes so a batch of 50 MB files does not sit in the queue at once.
-        if len(batch) >= BATCH_SIZE or size >= 4 * 2**20:
+        if len(batch) >= batch_size or size >= batch_bytes:
             yield batch
             batch, size = [], 0
     if batch:
@@ -674,7 +681,7 @@ def _run_pool(
     )
     finished = False
     try:
-        for batch in _batches(items):
+        for batch in batches(items):
             window.append(_submit(pool, batch))
             while len(window) >= jobs * WINDOW_PER_JOB:
                 yield from window.popleft().result()
