@@ -80,14 +80,6 @@ def _fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _formats(value: str) -> list[str]:
-    chosen = [part.strip().lower() for part in value.split(",") if part.strip()]
-    bad = [part for part in chosen if part not in ("parquet", "jsonl", "csv")]
-    if bad or not chosen:
-        raise typer.BadParameter("choose from parquet, jsonl, csv (comma-separated)")
-    return chosen
-
-
 def _size(value: str) -> int:
     match = SIZE.match(value)
     if not match:
@@ -99,13 +91,6 @@ def _size(value: str) -> int:
     if size < 1:
         raise typer.BadParameter("the size must be at least one byte")
     return size
-
-
-def _skip(values: list[str] | None) -> list[str]:
-    for value in values or []:
-        if value not in PASSES:
-            raise typer.BadParameter(f"{value!r} is not a pass; passes are {', '.join(PASSES)}")
-    return values or []
 
 
 def _version(value: bool) -> None:
@@ -135,7 +120,6 @@ SkipOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--skip",
-        callback=_skip,
         metavar="PASS",
         help=f"Switch a repair pass off (repeatable): {', '.join(PASSES)}.",
     ),
@@ -264,7 +248,6 @@ def convert(
     from docexport.pipeline import convert as run_convert
 
     try:
-        formats = _formats(format)
         shard_bytes = _size(shard_size)
         doc_limit = None if max_doc_size.strip() == "0" else _size(max_doc_size)
     except typer.BadParameter as exc:
@@ -275,7 +258,7 @@ def convert(
         report = run_convert(
             inputs,
             out,
-            formats=formats,
+            formats=format,  # checked by convert(), like every other option
             jobs=jobs,
             executor=executor.value,
             ray_address=ray_address,
@@ -327,17 +310,12 @@ def parse(
     keywords: KeywordsOpt = 10,
 ) -> None:
     """Print the record one document becomes, as JSON on stdout."""
-    from docexport.data import Source
-    from docexport.pipeline import DocumentProcessor, Options, parse_file
+    from docexport.pipeline import parse_bytes, parse_file
 
     options = _doc_options(script, year, skip, enrich, tokens, segmenter, user_dict, keywords)
     try:
         if file == "-":
-            source = Source(uri="-", data=sys.stdin.buffer.read())
-            result = DocumentProcessor(Options(**options))(source)  # type: ignore[arg-type]
-            if not isinstance(result, dict):
-                raise DocumentError(result)
-            record = result
+            record = parse_bytes(sys.stdin.buffer.read(), uri="-", **options)
         else:
             record = parse_file(file, **options)
     except DocumentError as exc:

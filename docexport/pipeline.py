@@ -53,6 +53,7 @@ __all__ = [
     "RunReport",
     "convert",
     "parse",
+    "parse_bytes",
     "parse_file",
 ]
 
@@ -295,15 +296,21 @@ def parse_file(path: str | os.PathLike[str], **options: Any) -> dict[str, Any]:
         data = resolved.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    source = Source(uri=os.fspath(path), data=data)
-    return _raise_for(_processor(_options(options))(source))
+    return parse_bytes(data, uri=os.fspath(path), **options)
+
+
+def parse_bytes(data: bytes, *, uri: str = "<bytes>", **options: Any) -> dict[str, Any]:
+    """Turn one raw document given as bytes (encoding detected) into a record dict."""
+    return _raise_for(_processor(_options(options))(Source(uri=uri, data=data)))
 
 
 def _options(given: Mapping[str, Any]) -> Options:
     known = set(Options.__dataclass_fields__)
     unknown = sorted(set(given) - known)
     if unknown:
-        raise OptionError(f"unknown option {', '.join(unknown)}; options are {', '.join(known)}")
+        raise OptionError(
+            f"unknown option {', '.join(unknown)}; options are {', '.join(sorted(known))}"
+        )
     values = dict(given)
     if "skip" in values:
         values["skip"] = tuple(values["skip"])
@@ -370,7 +377,7 @@ def convert(
     inputs: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
     out: str | os.PathLike[str],
     *,
-    formats: Sequence[str] = ("parquet",),
+    formats: Sequence[str] | str = ("parquet",),
     jobs: int | None = None,
     executor: str = "local",
     ray_address: str | None = None,
