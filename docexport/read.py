@@ -297,7 +297,7 @@ class _Reader:
             return
         try:
             with _open(path, compression) as handle:
-                data = handle.read(-1 if self.max_size is None else self.max_size + 1)
+                data = _read_upto(handle, self.max_size, sized=compression is None)
         except EOFError:
             detail = (
                 f"{path} ends in the middle of its compressed data; re-download or recompress it."
@@ -515,6 +515,27 @@ def _split_compression(path: str) -> tuple[str | None, str]:
         if lower.endswith(suffix):
             return suffix, path[: -len(suffix)]
     return None, path
+
+
+def _read_upto(handle: BinaryIO, limit: int | None, *, sized: bool) -> bytes:
+    """The whole stream, or ``limit + 1`` bytes of it when it is larger (enough to tell).
+
+    ``read(limit + 1)`` allocates the full ``limit + 1`` bytes before shrinking them to what
+    was read: with the 10 MiB default that is ~50 µs per file, more than the read itself. A
+    plain file (``sized``) says its size, so a file within the limit is read with a buffer of
+    its size; one more byte is asked for, and if it comes the file grew since, and the rest is
+    read up to the limit as usual.
+    """
+    if limit is None:
+        return handle.read()
+    if sized:
+        size = os.fstat(handle.fileno()).st_size
+        if size < limit:
+            data = handle.read(size + 1)
+            if len(data) <= size:
+                return data
+            return data + handle.read(limit + 1 - len(data))
+    return handle.read(limit + 1)
 
 
 @contextmanager

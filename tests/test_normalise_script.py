@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from docexport.normalise.script import (
+    T2S,
+    _t2s_trigger,
     convert_script,
     count_changed,
     detect_script,
@@ -61,3 +68,61 @@ def test_count_changed_counts_every_converted_character_of_a_long_text() -> None
     after = to_simplified(before)
     assert count_changed(before, after) == 4 * 200  # 瀘 報 記 報 in each repeat
     assert count_changed(before, before[:-1]) == 1  # lengths differ: the tail counts
+
+
+# -- the t2s shortcut: text without a character t2s could change is not converted -----------
+
+T2S_DICTIONARIES = ("TSPhrases", "TSCharacters", "TSCharactersExt", "CJK_Compatibility_Ideographs")
+
+
+def _opencc_dictionary(name: str, tmp_path: Path) -> dict[str, str]:
+    """One of the installed OpenCC's t2s dictionaries as {key: first value}, via opencc_dict."""
+    import opencc
+
+    clib = Path(opencc.__file__).parent / "clib"
+    tool, source = clib / "bin" / "opencc_dict", clib / "share" / "opencc" / f"{name}.ocd2"
+    if not (tool.is_file() and source.is_file()):
+        pytest.skip("this OpenCC build ships no opencc_dict tool or no .ocd2 dictionaries")
+    target = tmp_path / f"{name}.txt"
+    subprocess.run(
+        [str(tool), "-i", str(source), "-o", str(target), "-f", "ocd2", "-t", "text"],
+        check=True,
+        capture_output=True,
+    )
+    pairs = (line.split("\t") for line in target.read_text(encoding="utf-8").splitlines())
+    return {key: values.split(" ")[0] for key, values in pairs}
+
+
+@pytest.mark.parametrize("name", T2S_DICTIONARIES)
+def test_every_changing_t2s_key_has_a_trigger_character(name: str, tmp_path: Path) -> None:
+    # The shortcut is exact only if each key whose conversion changes text contains a
+    # character of the trigger set; checked against the dictionaries OpenCC really uses.
+    trigger = _t2s_trigger()
+    dictionary = _opencc_dictionary(name, tmp_path)
+    changing = {key: value for key, value in dictionary.items() if value != key}
+    assert len(changing) > 100  # the dump was read (TSPhrases has ~400, the others thousands)
+    missed = [key for key in changing if trigger.search(key) is None]
+    assert missed == []
+
+
+def test_phrase_only_characters_are_needed() -> None:
+    # Each of them changes inside a phrase but not alone: without the list they would be missed.
+    for phrase, expected in [("深沈", "深沉"), ("回覆", "回复"), ("找藉口", "找借口")]:
+        assert T2S.convert(phrase) == expected
+        assert all(T2S.convert(char) == char for char in phrase)
+        assert to_simplified(phrase) == expected
+
+
+ALPHABET = "泸州日报记者瀘州日報記者深沈回覆乾隆萧乾著名𠮷〇，。a1 \n"
+
+
+@given(st.text(alphabet=st.sampled_from(ALPHABET)))
+def test_the_shortcut_gives_what_opencc_gives(text: str) -> None:
+    expected = T2S.convert(text).translate(str.maketrans("揹伕於", "背夫于"))
+    assert to_simplified(text) == expected
+
+
+def test_clean_simplified_text_is_returned_as_is() -> None:
+    text = "泸州日报记者朱虹报道，冷链食品防控工作有序推进。"
+    assert _t2s_trigger().search(text) is None
+    assert to_simplified(text) is text
