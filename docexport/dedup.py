@@ -159,9 +159,19 @@ class Deduper:
         # that band. Almost every band is unique, so a bare id (no list) saves ~90 bytes each.
         self._index: dict[int, str | list[str]] = {}
         self._pending: list[tuple[str, bytes | None]] = []
+        self._kept: list[str] = []  # the ids in the order they were kept (8 bytes each)
 
     def __len__(self) -> int:
         return len(self._ids)
+
+    def __contains__(self, record_id: object) -> bool:
+        """Whether a record with this id was kept: :meth:`check` would call its copy exact."""
+        return record_id in self._ids
+
+    def kept(self, start: int = 0) -> list[str]:
+        """The ids kept from the ``start``-th on, in the order they were kept (``len`` is the
+        end): how a run tells its worker processes what they can skip early."""
+        return self._kept[start:]
 
     def check(self, record: Mapping[str, Any]) -> str | None:
         """The id of the earlier record ``record`` duplicates; else remember it and return None.
@@ -208,6 +218,7 @@ class Deduper:
 
     def _add(self, record_id: str, signature: bytes | None) -> None:
         self._ids.add(record_id)
+        self._kept.append(record_id)
         if signature is None:
             return
         self._signatures[record_id] = signature

@@ -37,15 +37,18 @@ from types import ModuleType
 from typing import Any
 
 from docexport.data import Reject, Source
-from docexport.dedup import dedup_keys, similarity, sketch
+from docexport.dedup import Deduper, dedup_keys, similarity, sketch
 from docexport.errors import DocexportError, MissingExtraError, OptionError
 from docexport.pipeline import (
+    Announcer,
     DocumentProcessor,
     EncodedResult,
+    KnownIds,
     Options,
+    Repeat,
     Transport,
     batches,
-    encode_result,
+    process_batch,
 )
 
 __all__ = ["INSTALL_HINT", "dedup_ray", "import_ray", "run_ray"]
@@ -56,7 +59,7 @@ INSTALL_HINT = "pip install 'docexport[ray]'"
 # one (hiding the round trip to a remote node), few enough that the window stays a few MB.
 WINDOW_PER_ACTOR = 4
 
-Result = tuple[int, int, "dict[str, Any] | EncodedResult | Reject"]
+Result = tuple[int, int, "dict[str, Any] | EncodedResult | Reject | Repeat"]
 
 
 def import_ray() -> ModuleType:
@@ -80,6 +83,7 @@ class _Worker:
     def __init__(self, options: Options, transport: Transport | None = None) -> None:
         self.processor: DocumentProcessor | None = None
         self.transport = transport
+        self.known = KnownIds()
         self.error: str | None = None
         try:
             self.processor = DocumentProcessor(options)
@@ -89,18 +93,15 @@ class _Worker:
     def ready(self) -> str | None:
         return self.error
 
-    def process(self, batch: list[tuple[int, Source | Reject]]) -> list[Result]:
+    def process(
+        self, batch: list[tuple[int, Source | Reject]], news: list[str] | None = None
+    ) -> list[Result]:
+        """One batch; ``news`` are the ids the driver kept since this actor's last batch."""
         assert self.processor is not None, "process() on a worker that did not start"
-        out: list[Result] = []
-        for position, item in batch:
-            if isinstance(item, Reject):
-                out.append((position, 0, item))
-            elif self.transport is None:
-                out.append((position, len(item.data), self.processor(item)))
-            else:
-                result = encode_result(self.processor(item), self.transport)
-                out.append((position, len(item.data), result))
-        return out
+        if news:
+            self.known.update(news)
+        known = None if news is None else self.known
+        return process_batch(self.processor, batch, self.transport, known)
 
 
 def run_ray(
@@ -111,6 +112,7 @@ def run_ray(
     batch_size: int = 64,
     actors: int | None = None,
     transport: Transport | None = None,
+    known: Deduper | None = None,
 ) -> Iterator[Result]:
     """Process ``(position, source or read reject)`` items on Ray actors, yielding
     ``(position, input bytes, record or reject)`` in input order.
@@ -121,6 +123,8 @@ def run_ray(
     when the iterator ends; a Ray session the caller already started is used as it is.
     ``actors`` defaults to one per CPU of the cluster (more share the CPUs). With a
     ``transport``, records come back encoded for the driver's writer (as from the local pool).
+    ``known`` is the driver's deduper: each actor is told the ids it kept, so exact repeats
+    skip enrichment there too (see :class:`~docexport.pipeline.Announcer`).
     Every node needs docexport installed (the same version), since actors import it.
     """
     if batch_size < 1:
@@ -155,10 +159,12 @@ def run_ray(
             if error is not None:
                 raise DocexportError(f"a Ray worker could not start: {error}")
         limit = count * WINDOW_PER_ACTOR
+        announcer = Announcer(known)
         for number, batch in enumerate(batches(items, batch_size)):
             # Round robin: batches are of similar cost, and in-order consumption means a slow
             # actor holds the window back whichever actor the next batch goes to.
-            window.append(pool[number % count].process.remote(batch))
+            actor = number % count
+            window.append(pool[actor].process.remote(batch, announcer.news(actor)))
             while len(window) >= limit:
                 yield from ray.get(window.popleft())
         while window:

@@ -21,7 +21,7 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -38,7 +38,7 @@ from docexport.errors import DocexportError, DocumentError, InputError, OptionEr
 from docexport.normalise import PASSES, normalise
 from docexport.parse import parse_article
 from docexport.read import iter_sources
-from docexport.record import build_record
+from docexport.record import build_record, content_id
 from docexport.schema import arrow_schema, csv_columns, load_schema
 from docexport.validate import RecordValidator
 from docexport.write import DatasetWriter
@@ -94,6 +94,9 @@ SMALL_RUN = 2 * BATCH_SIZE
 # In-flight batches per worker: keeps every worker busy while bounding memory (the input
 # iterator is consumed only as fast as results are written).
 WINDOW_PER_JOB = 4
+# Ids of kept records a worker remembers, to pass over exact repeats before enrichment
+# (~100 bytes each: 10 MB per worker at most); older ones are forgotten first.
+KNOWN_IDS = 100_000
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,16 @@ class DocumentProcessor:
         )
         self.validator = RecordValidator()
 
-    def __call__(self, source: Source) -> dict[str, Any] | Reject:
+    def __call__(
+        self, source: Source, known: Container[str] | None = None
+    ) -> dict[str, Any] | Reject | Repeat:
+        """The record for ``source``, or why there is none.
+
+        ``known`` holds ids of records already kept (the run's deduper, or what a worker was
+        told of it): a document whose title and body give one of them is an exact duplicate,
+        and is returned as a :class:`Repeat` right after parsing, without the enrichment,
+        record and validation it would only be dropped after.
+        """
         stage = "decode"
         try:
             decoded = decode(source)
@@ -171,6 +183,10 @@ class DocumentProcessor:
             article = parse_article(normalised.text, year=self._year(source))
             if isinstance(article, Failure):
                 return _reject(source, stage, article)
+            if known is not None:
+                record_id = content_id(article.title, article.paragraphs)
+                if record_id in known:
+                    return Repeat(record_id, _source_key(source))
             stage = "enrich"
             enrichment = self.enricher.enrich(article) if self.enricher else None
             stage = "record"
@@ -252,6 +268,47 @@ def _reject(source: Source, stage: str, failure: Failure) -> Reject:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _source_key(source: Source) -> dict[str, Any]:
+    """What a duplicate's reject says of its input (as ``record["source"]`` would)."""
+    return {"uri": source.uri, "line": source.line, "sha256": _sha256(source.data)}
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """A document whose title and body a kept record already has: an exact duplicate, found
+    before enrichment (see :meth:`DocumentProcessor.__call__`). ``id`` is that record's id."""
+
+    id: str
+    source: dict[str, Any]
+
+
+class KnownIds:
+    """The ids of kept records a worker process was told about, for ``known`` above.
+
+    Bounded: past ``limit`` ids the oldest are forgotten, which only means a repeat of a record
+    that old goes the long way and is dropped by the parent's deduper as before.
+
+    >>> known = KnownIds(limit=2)
+    >>> known.update(["a", "b", "c"])
+    >>> "a" in known, "c" in known
+    (False, True)
+    """
+
+    def __init__(self, limit: int = KNOWN_IDS) -> None:
+        self.limit = limit
+        self._ids: dict[str, None] = {}
+
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self._ids
+
+    def update(self, ids: Iterable[str]) -> None:
+        self._ids.update(dict.fromkeys(ids))
+        excess = len(self._ids) - self.limit
+        if excess > 0:
+            for record_id in list(islice(self._ids, excess)):
+                del self._ids[record_id]
 
 
 # -- library calls -----------------------------------------------------------------------------
@@ -460,7 +517,7 @@ def convert(
         checkpoint_extra=deduper.snapshot if deduper is not None else None,
     )
     report = RunReport(out=os.fspath(out))
-    results: Generator[tuple[int, int, dict[str, Any] | Reject], None, None] | None = None
+    results: Generator[_Result, None, None] | None = None
     try:
         skip = writer.resume_point
         if skip and deduper is not None:
@@ -487,10 +544,14 @@ def convert(
             ray_address=ray_address,
             actors=ray_actors,
             transport=transport,
+            known=deduper,
         )
         for position, size, result in results:
             if isinstance(result, Reject):
                 writer.add_reject(result, position, input_bytes=size)
+            elif isinstance(result, Repeat):  # deduper.check would say so without a look
+                duplicate = _duplicate(result.id, result.source, result.id)
+                writer.add_reject(duplicate, position, input_bytes=size)
             elif isinstance(result, EncodedResult):
                 duplicate_of = (
                     deduper.check_sketch(result.id, result.sketch) if deduper is not None else None
@@ -576,15 +637,15 @@ class EncodedResult:
     encoded: EncodedRecord
 
 
-_Result = tuple[int, int, "dict[str, Any] | EncodedResult | Reject"]
+_Result = tuple[int, int, "dict[str, Any] | EncodedResult | Reject | Repeat"]
 
 
 def encode_result(
-    result: dict[str, Any] | Reject, transport: Transport
-) -> dict[str, Any] | EncodedResult | Reject:
-    """A worker's result as the parent wants it (a reject, or a record that cannot be encoded,
-    goes back as it is: the parent's writer then reports it exactly as it always does)."""
-    if isinstance(result, Reject):
+    result: dict[str, Any] | Reject | Repeat, transport: Transport
+) -> dict[str, Any] | EncodedResult | Reject | Repeat:
+    """A worker's result as the parent wants it (a reject, a repeat, or a record that cannot be
+    encoded, goes back as it is: the parent's writer then reports it exactly as it always does)."""
+    if isinstance(result, (Reject, Repeat)):
         return result
     try:
         encoded = transport.encoder(result)
@@ -609,8 +670,13 @@ def _run(
     ray_address: str | None = None,
     actors: int | None = None,
     transport: Transport | None = None,
+    known: Deduper | None = None,
 ) -> Generator[_Result, None, None]:
     """Process sources in input order, yielding ``(position, input bytes, result)``.
+
+    ``known`` is the run's deduper, which the caller updates as it takes each result: this
+    process consults it directly, and workers are sent the ids it keeps (:class:`Announcer`),
+    so exact repeats skip enrichment (:meth:`DocumentProcessor.__call__`).
 
     A run small enough to fit in the first few batches is processed in this process even when
     ``jobs > 1``: starting workers (each loading the segmenter) would cost more than it saves.
@@ -625,13 +691,18 @@ def _run(
         from docexport.distributed import run_ray  # the optional extra, only when asked for
 
         yield from run_ray(
-            pending, options, address=ray_address, actors=actors, transport=transport
+            pending,
+            options,
+            address=ray_address,
+            actors=actors,
+            transport=transport,
+            known=known,
         )
         return
     if jobs > 1:
         head = list(islice(pending, SMALL_RUN))
         if len(head) == SMALL_RUN:
-            yield from _run_pool(chain(head, pending), options, jobs, transport)
+            yield from _run_pool(chain(head, pending), options, jobs, transport, known)
             return
         pending = iter(head)
     processor = _processor(options)
@@ -639,7 +710,33 @@ def _run(
         if isinstance(item, Reject):
             yield position, 0, item
         else:
-            yield position, len(item.data), processor(item)
+            yield position, len(item.data), processor(item, known)
+
+
+class Announcer:
+    """Tells worker processes which ids the run's deduper kept since they last heard.
+
+    Each batch sent to a worker carries :meth:`news`: the ids kept since the batch sent
+    ``overlap`` submissions before it (at most :data:`KNOWN_IDS`). A local pool hands batches
+    to whichever worker is free, so the overlap is what makes every worker hear of (almost)
+    every id; a worker that missed some only checks those repeats the long way. Ray sends
+    batches round robin, so it asks per actor (``channel``) and nothing is missed.
+    """
+
+    def __init__(self, deduper: Deduper | None, overlap: int = 1) -> None:
+        self._deduper = deduper
+        self._marks: dict[int, deque[int]] = {}
+        self._overlap = overlap
+
+    def news(self, channel: int = 0) -> list[str] | None:
+        """The ids to send with the next batch on ``channel``; ``None`` when dedup is off."""
+        if self._deduper is None:
+            return None
+        now = len(self._deduper)
+        marks = self._marks.setdefault(channel, deque(maxlen=self._overlap))
+        start = marks[0] if len(marks) == self._overlap else 0
+        marks.append(now)
+        return self._deduper.kept(max(start, now - KNOWN_IDS))
 
 
 def batches(
@@ -669,6 +766,7 @@ def _run_pool(
     options: Options,
     jobs: int,
     transport: Transport | None = None,
+    known: Deduper | None = None,
 ) -> Iterator[_Result]:
     """A bounded window of batches over a process pool, results taken back in order.
 
@@ -687,9 +785,10 @@ def _run_pool(
         max_workers=jobs, initializer=_init_worker, initargs=(options, transport)
     )
     finished = False
+    announcer = Announcer(known, overlap=2 * jobs)
     try:
         for batch in batches(items):
-            window.append(_submit(pool, batch))
+            window.append(_submit(pool, batch, announcer.news()))
             while len(window) >= jobs * WINDOW_PER_JOB:
                 yield from window.popleft().result()
         while window:
@@ -708,7 +807,9 @@ def _run_pool(
 
 
 def _submit(
-    pool: ProcessPoolExecutor, batch: list[tuple[int, Source | Reject]]
+    pool: ProcessPoolExecutor,
+    batch: list[tuple[int, Source | Reject]],
+    news: list[str] | None = None,
 ) -> Future[list[_Result]]:
     """``pool.submit`` with Ctrl-C held back until it returns.
 
@@ -718,10 +819,10 @@ def _submit(
     inside submit, inherit the mask, so SIGINT is always the main thread's to take.
     """
     if not hasattr(signal, "pthread_sigmask"):
-        return pool.submit(_process_batch, batch)
+        return pool.submit(_process_batch, batch, news)
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        return pool.submit(_process_batch, batch)
+        return pool.submit(_process_batch, batch, news)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
@@ -745,6 +846,7 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
 
 _WORKER: DocumentProcessor | None = None
 _TRANSPORT: Transport | None = None
+_KNOWN = KnownIds()
 
 
 def _init_worker(options: Options, transport: Transport | None = None) -> None:
@@ -758,16 +860,31 @@ def _init_worker(options: Options, transport: Transport | None = None) -> None:
     _TRANSPORT = transport
 
 
-def _process_batch(batch: list[tuple[int, Source | Reject]]) -> list[_Result]:
+def _process_batch(
+    batch: list[tuple[int, Source | Reject]], news: list[str] | None = None
+) -> list[_Result]:
+    """A worker's task: ``news`` is what :class:`Announcer` says (``None``: dedup is off)."""
     assert _WORKER is not None, "worker used before _init_worker"
+    if news:
+        _KNOWN.update(news)
+    return process_batch(_WORKER, batch, _TRANSPORT, None if news is None else _KNOWN)
+
+
+def process_batch(
+    processor: DocumentProcessor,
+    batch: list[tuple[int, Source | Reject]],
+    transport: Transport | None,
+    known: Container[str] | None,
+) -> list[_Result]:
+    """Process one batch in a worker (a pool process or a Ray actor), results in batch order."""
     out: list[_Result] = []
     for position, item in batch:
         if isinstance(item, Reject):
             out.append((position, 0, item))
-        elif _TRANSPORT is None:
-            out.append((position, len(item.data), _WORKER(item)))
+        elif transport is None:
+            out.append((position, len(item.data), processor(item, known)))
         else:
-            out.append((position, len(item.data), encode_result(_WORKER(item), _TRANSPORT)))
+            out.append((position, len(item.data), encode_result(processor(item, known), transport)))
     return out
 
 

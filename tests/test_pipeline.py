@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 
 import docexport
+from docexport import pipeline
 from docexport.data import Reject, Source
-from docexport.pipeline import DocumentProcessor, Options, year_from_metadata
+from docexport.dedup import Deduper
+from docexport.enrich import Enricher
+from docexport.pipeline import (
+    Announcer,
+    DocumentProcessor,
+    Options,
+    Repeat,
+    convert,
+    year_from_metadata,
+)
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -84,3 +95,100 @@ def test_a_crashing_stage_costs_one_reject_not_the_run(monkeypatch: pytest.Monke
 def test_bad_options_raise_option_error(options: dict, message: str) -> None:
     with pytest.raises(docexport.OptionError, match=message):
         docexport.parse("标题\n正文。", **options)
+
+
+# -- exact repeats skip enrichment -------------------------------------------------------------
+
+
+def test_a_known_id_makes_the_processor_return_a_repeat(seed_text: str) -> None:
+    processor = DocumentProcessor()
+    source = Source(uri="again.txt", data=seed_text.encode("utf-8"))
+    record = processor(source)
+    assert isinstance(record, dict)
+    assert processor(source, known=set()) == record  # nothing known: the record as always
+    repeat = processor(source, known={record["id"]})
+    assert isinstance(repeat, Repeat)
+    assert repeat.id == record["id"]
+    assert repeat.source == {
+        "uri": "again.txt",
+        "line": None,
+        "sha256": record["source"]["sha256"],
+    }
+
+
+def test_the_announcer_sends_what_was_kept_since_overlap_batches_ago() -> None:
+    deduper = Deduper(near=False)
+    announcer = Announcer(deduper, overlap=2)
+    assert announcer.news() == []
+    for record_id in ("a", "b"):
+        deduper.check({"id": record_id, "text": ""})
+    assert announcer.news() == ["a", "b"]  # the first two batches hear everything
+    deduper.check({"id": "c", "text": ""})
+    deduper.check({"id": "a", "text": ""})  # a repeat is not kept twice
+    assert announcer.news() == ["a", "b", "c"]  # since two submissions ago: from the start
+    assert announcer.news() == ["c"]
+    assert announcer.news() == []
+    assert Announcer(None).news() is None  # dedup off: workers are told nothing
+
+
+def _count_enrich_calls(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
+    """Make every Enricher.enrich call append a line to ``log`` (forked workers inherit it)."""
+    enrich = Enricher.enrich
+
+    def counted(self: Enricher, article: object) -> object:
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write("x\n")
+        return enrich(self, article)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Enricher, "enrich", counted)
+
+
+@pytest.fixture(scope="module")
+def far_repeats(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Distinct articles, then a second folder repeating the first 60 of them (a damaged
+    scrape of each: traditional script and glued pinyin, which normalise repairs away)."""
+    root = tmp_path_factory.mktemp("repeats")
+    (root / "a").mkdir()
+    (root / "b").mkdir()
+    body = "今年以来全市重点项目建设进展顺利，一批交通和民生工程提前开工。"
+    for i in range(700):
+        text = f"第{i}号项目通报\n本报讯 {body}项目编号{i * 7919}。\n"
+        (root / "a" / f"{i:04d}.txt").write_text(text, encoding="utf-8")
+        if i < 60:
+            damaged = text.replace("项目", "項目").replace("建设", "建設").replace("报", "報(bào)")
+            (root / "b" / f"{i:04d}.txt").write_text(damaged, encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_exact_repeats_are_not_enriched_and_the_output_does_not_change(
+    far_repeats: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    log = tmp_path / "enrich.log"
+    _count_enrich_calls(monkeypatch, log)
+    options = {"formats": ["parquet", "jsonl", "csv"], "near_dedup": False}
+    report = convert([far_repeats], tmp_path / "out", jobs=jobs, **options)
+    assert (report.records, report.duplicates, report.rejects) == (700, 60, 0)
+    calls = len(log.read_text().splitlines())
+    if jobs == 1:
+        assert calls == 700  # every repeat was recognised before enrichment
+    else:  # the workers hear of kept ids a few batches late, and only then skip
+        assert 700 <= calls < 760
+    rejects = [orjson.loads(line) for line in (tmp_path / "out" / "rejects.jsonl").open("rb")]
+    assert {(r["stage"], r["reason"]) for r in rejects} == {("duplicate", "exact")}
+    assert rejects[0]["source"]["uri"].endswith("b/0000.txt")
+    assert rejects[0]["duplicate_of"] == rejects[0]["detail"].split()[-1]
+    # Exactly what a run that enriches the repeats (dedup after the record) writes.
+    monkeypatch.setattr(pipeline.DocumentProcessor, "__call__", _without_shortcut)
+    convert([far_repeats], tmp_path / "full", jobs=1, **options)
+    for name in ("rejects.jsonl",):
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "full" / name).read_bytes()
+    for path in sorted((tmp_path / "full" / "data").iterdir()):
+        assert (tmp_path / "out" / "data" / path.name).read_bytes() == path.read_bytes()
+
+
+_FULL_CALL = pipeline.DocumentProcessor.__call__
+
+
+def _without_shortcut(self: DocumentProcessor, source: Source, known: object = None) -> object:
+    return _FULL_CALL(self, source, None)
