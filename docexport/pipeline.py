@@ -12,6 +12,7 @@ files identical whatever ``jobs`` is and lets ``resume`` skip exactly what was c
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import multiprocessing
@@ -780,6 +781,8 @@ def _run_pool(
         # instead of each loading its own copy; frozen objects are not touched by the
         # collector, so the shared pages are not copied on write.
         _processor(options).warm_up()
+        if transport is not None:
+            transport.encoder.warm_up()
         gc.freeze()
     pool = ProcessPoolExecutor(
         max_workers=jobs, initializer=_init_worker, initargs=(options, transport)
@@ -876,7 +879,11 @@ def process_batch(
     transport: Transport | None,
     known: Container[str] | None,
 ) -> list[_Result]:
-    """Process one batch in a worker (a pool process or a Ray actor), results in batch order."""
+    """Process one batch in a worker (a pool process or a Ray actor), results in batch order.
+
+    With a ``transport`` the records go back encoded, their Parquet rows converted to Arrow
+    together (:meth:`~docexport.write.encode.RecordEncoder.to_arrow`).
+    """
     out: list[_Result] = []
     for position, item in batch:
         if isinstance(item, Reject):
@@ -885,6 +892,13 @@ def process_batch(
             out.append((position, len(item.data), processor(item, known)))
         else:
             out.append((position, len(item.data), encode_result(processor(item, known), transport)))
+    if transport is not None:
+        at = [i for i, (_, _, result) in enumerate(out) if isinstance(result, EncodedResult)]
+        results = [out[i][2] for i in at]
+        converted = transport.encoder.to_arrow([r.encoded for r in results])  # type: ignore[union-attr]
+        for i, result, encoded in zip(at, results, converted, strict=True):
+            position, size, _ = out[i]
+            out[i] = (position, size, dataclasses.replace(result, encoded=encoded))  # type: ignore[type-var]
     return out
 
 

@@ -6,6 +6,7 @@ import pickle
 from typing import Any
 
 import orjson
+import pyarrow as pa
 import pytest
 
 from docexport.write.csvfile import csv_row
@@ -83,3 +84,58 @@ def test_long_token_lists_travel_as_one_string() -> None:
     assert JOIN_SEPARATOR.join(TOKENS).encode("utf-8") in payload
     jsonl_only = EncodedRecord(line=b"{}\n")
     assert pickle.loads(pickle.dumps(jsonl_only)) == jsonl_only
+
+
+# -- Parquet rows converted by the worker -----------------------------------------------------
+
+ARROW = pa.schema(
+    [
+        ("id", pa.string()),
+        ("title", pa.string()),
+        ("tokens", pa.list_(pa.field("element", pa.string(), nullable=False))),
+        ("keywords", pa.list_(pa.field("element", pa.string(), nullable=False))),
+        ("stats", pa.struct([("tokens", pa.int64()), ("ratio", pa.float64())])),
+    ]
+)
+
+
+def test_to_arrow_turns_the_records_of_a_batch_into_rows_of_one_arrow_batch() -> None:
+    encoder = RecordEncoder(("parquet", "jsonl"), COLUMNS, ARROW)
+    records = [record(id=str(n), tokens=TOKENS[:n]) for n in range(5)]
+    converted = encoder.to_arrow([encoder(r) for r in records])
+    assert [item.record for item in converted] == [None] * 5
+    rows = [item.arrow for item in converted]
+    assert all(row is not None and row.batch is rows[0].batch for row in rows)  # type: ignore[union-attr]
+    assert [row.index for row in rows] == [0, 1, 2, 3, 4]  # type: ignore[union-attr]
+    expected = pa.RecordBatch.from_pylist(records, schema=ARROW)
+    assert rows[0].batch.equals(expected)  # type: ignore[union-attr]
+    assert [item.line for item in converted] == [orjson.dumps(r) + b"\n" for r in records]
+
+
+def test_a_batch_of_rows_is_pickled_once_for_all_its_records() -> None:
+    encoder = RecordEncoder(("parquet", "jsonl"), COLUMNS, ARROW)
+    converted = encoder.to_arrow([encoder(record(id=str(n))) for n in range(50)])
+    one = len(pickle.dumps(converted[:1]))
+    fifty = pickle.dumps(converted)
+    line = len(converted[0].line)
+    assert len(fifty) < one + 49 * (line + 100)  # each more record adds its line, not a batch
+    back = pickle.loads(fifty)
+    assert back[0].arrow.batch is back[49].arrow.batch
+    assert back[7].arrow.batch.slice(7, 1).to_pylist()[0]["id"] == "7"
+
+
+def test_records_arrow_cannot_take_keep_their_dicts() -> None:
+    encoder = RecordEncoder(("parquet", "jsonl"), COLUMNS, ARROW)
+    bad = record(stats={"tokens": "many", "ratio": 0.5})  # a string where the schema has int64
+    converted = encoder.to_arrow([encoder(record()), encoder(bad)])
+    assert [item.record for item in converted] == [record(), bad]  # the writer reports it
+    assert [item.arrow for item in converted] == [None, None]
+
+
+def test_without_parquet_or_schema_nothing_is_converted() -> None:
+    for encoder in (
+        RecordEncoder(("jsonl",), COLUMNS, None),
+        RecordEncoder(("parquet", "jsonl"), COLUMNS, None),
+    ):
+        encoded = [encoder(record())]
+        assert encoder.to_arrow(encoded) == encoded

@@ -1,7 +1,8 @@
 """A record serialised once, for every format a dataset writer writes.
 
 The writer needs each record as a JSONL line (the JSONL shard, and the byte count that cuts
-shards), as a CSV row and, for Parquet, as the dict itself (Arrow converts rows in batches). A
+shards), as a CSV row and, for Parquet, as the dict itself or as a row of an Arrow batch (Arrow
+converts rows in batches: :meth:`RecordEncoder.to_arrow` converts a worker's batch at once). A
 :class:`RecordEncoder` computes all of that for one record; :meth:`DatasetWriter.add_encoded
 <docexport.write.writer.DatasetWriter.add_encoded>` writes the result. The split exists so that
 the serialising can run where the record was made: a worker process encodes its records and
@@ -13,13 +14,16 @@ per-record cost caps the speed-up). The bytes are the ones :meth:`DatasetWriter.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+import pyarrow as pa
 
 from docexport.write.csvfile import csv_row
+from docexport.write.parquet import ArrowRow, records_to_batch
 
 __all__ = ["EncodedRecord", "RecordEncoder"]
 
@@ -36,14 +40,16 @@ class EncodedRecord:
     """One record as the writer's formats need it.
 
     ``line`` is the JSONL line (newline included); ``csv`` the CSV row (CRLF included) when CSV
-    is written; ``record`` the record dict itself when Parquet is written (else ``None``, so a
-    worker need not send it); ``repairs`` the record's repair counts, for the run totals.
+    is written; for Parquet, either ``record``, the record dict itself, or ``arrow``, its row in
+    an Arrow batch (both ``None`` when Parquet is not written, so a worker need not send them);
+    ``repairs`` the record's repair counts, for the run totals.
     """
 
     line: bytes
     csv: bytes | None = None
     record: dict[str, Any] | None = None
     repairs: Mapping[str, Any] = field(default_factory=dict)
+    arrow: ArrowRow | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle long lists of strings in the record (its tokens) as one joined string each:
@@ -52,7 +58,7 @@ class EncodedRecord:
         subclass in such a list comes back as a plain str of the same value)."""
         joined = _joined_lists(self.record) if self.record is not None else {}
         if not joined:
-            return (EncodedRecord, (self.line, self.csv, self.record, self.repairs))
+            return (EncodedRecord, (self.line, self.csv, self.record, self.repairs, self.arrow))
         assert self.record is not None
         slim = {key: None if key in joined else value for key, value in self.record.items()}
         return (_unpickle, (self.line, self.csv, slim, self.repairs, joined))
@@ -87,11 +93,18 @@ def _unpickle(
 
 class RecordEncoder:
     """Serialises records for the given formats and CSV columns; cheap to build and to pickle
-    (it holds only the settings), so a worker process can get one from the writer's owner."""
+    (it holds only the settings), so a worker process can get one from the writer's owner.
+    ``arrow_schema`` is the Parquet schema, for :meth:`to_arrow`."""
 
-    def __init__(self, formats: Sequence[str], csv_columns: Sequence[str]) -> None:
+    def __init__(
+        self,
+        formats: Sequence[str],
+        csv_columns: Sequence[str],
+        arrow_schema: pa.Schema | None = None,
+    ) -> None:
         self.formats = tuple(formats)
         self.csv_columns = tuple(csv_columns)
+        self.arrow_schema = arrow_schema
         self._csv = "csv" in self.formats
         self._parquet = "parquet" in self.formats
 
@@ -117,3 +130,37 @@ class RecordEncoder:
             record=record if self._parquet else None,
             repairs=repairs if isinstance(repairs, dict) else {},
         )
+
+    def warm_up(self) -> None:
+        """Convert one tiny record to Arrow, so a process forked afterwards shares what the
+        first conversion imports (pyarrow imports pandas there when it is installed: ~0.2 s
+        and ~40 MB that every worker would otherwise pay again)."""
+        if self.arrow_schema is not None:
+            records_to_batch([{"n": 1}], pa.schema([("n", pa.int64())]))
+
+    def to_arrow(self, encoded: Sequence[EncodedRecord]) -> list[EncodedRecord]:
+        """The same records with their dicts replaced by rows of one Arrow batch.
+
+        A worker calls this once per batch of documents: converting dicts to Arrow costs the
+        writer's process ~60-100 µs per record (most of what it does per record), and a batch
+        of rows pickles smaller and faster than the dicts (a record's tokens are hundreds of
+        strings). Records that cannot be converted (a value outside the schema) keep their
+        dicts, so the writer reports them exactly as it would have; so does every record when
+        Parquet is not written or no schema was given.
+        """
+        if self.arrow_schema is None:
+            return list(encoded)
+        positions = [i for i, item in enumerate(encoded) if item.record is not None]
+        if not positions:
+            return list(encoded)
+        try:
+            batch = records_to_batch(
+                [encoded[i].record for i in positions],  # type: ignore[misc]
+                self.arrow_schema,
+            )
+        except (pa.ArrowException, TypeError, ValueError):
+            return list(encoded)
+        out = list(encoded)
+        for row, i in enumerate(positions):
+            out[i] = dataclasses.replace(out[i], record=None, arrow=ArrowRow(batch, row))
+        return out

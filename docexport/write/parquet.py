@@ -1,35 +1,143 @@
 """Parquet shards: the explicit Arrow schema, zstd, row groups of bounded size.
 
-Rows are converted to Arrow in small batches (``BATCH_ROWS`` dicts at a time) and a row group is
-written once ``ROW_GROUP_ROWS`` rows or ``ROW_GROUP_BYTES`` of Arrow data are buffered, so memory
-stays bounded however large a shard is. The schema is always the one derived from the record
-schema, never inferred from the rows (a first row with ``subtitle = None`` would otherwise make
-the column a null column).
+Rows arrive in two forms: record dicts (a run in one process), converted to Arrow
+``BATCH_ROWS`` at a time so that few large Python objects are held; or rows of an Arrow batch a
+worker process already converted (:class:`ArrowRow`), taken from that batch by index, so the
+process that owns the writer never converts a record itself. The schema is always the one
+derived from the record schema, never inferred from the rows (a first row with
+``subtitle = None`` would otherwise make the column a null column).
 
-The row group bound is what the writing process's memory rises and falls by: a People's Daily
-record is ~7.6 KB of Arrow data (its tokens), so 16 MiB is ~2 200 records per group, and a run's
-peak memory stops growing once its first row group is written (with 64 MiB the writer rose and
-fell by ~90 MB per group, and a 10x corpus peaked ~80 MB above a 1x one). Readers are not hurt:
-16 MiB uncompressed is a few MB of zstd pages per group.
+A row group is written once ``ROW_GROUP_ROWS`` records, or records whose JSONL lines add up to
+``ROW_GROUP_BYTES``, are buffered. Both counts are of records, not of however the rows arrived,
+and the group's chunks are combined before writing, so the file is the same bytes whichever
+process converted which rows: a run's data files do not depend on ``--jobs``.
+
+The bound is what the writing process's memory rises and falls by: a People's Daily record is a
+~10 KB JSONL line and ~7.6 KB of Arrow data (its tokens), so 16 MiB is ~1 700 records per group,
+and a run's peak memory stops growing once its first row group is written (with groups of
+64 MiB the writer rose and fell by ~90 MB per group, and a 10x corpus peaked ~80 MB above a 1x
+one). Readers are not hurt: 16 MiB of records is a few MB of zstd pages per group.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from docexport.write.shard import ShardFile
 
-__all__ = ["BATCH_ROWS", "ROW_GROUP_BYTES", "ROW_GROUP_ROWS", "ParquetShard"]
+if TYPE_CHECKING:
+    from docexport.write.encode import EncodedRecord
+
+__all__ = [
+    "BATCH_ROWS",
+    "ROW_GROUP_BYTES",
+    "ROW_GROUP_ROWS",
+    "ArrowRow",
+    "ParquetShard",
+    "records_to_batch",
+]
 
 BATCH_ROWS = 256  # dicts held before conversion to a compact Arrow batch (~10 MB of PD records)
 ROW_GROUP_ROWS = 10_000  # rows per row group at most
-ROW_GROUP_BYTES = 16 * 2**20  # Arrow bytes per row group at most
+ROW_GROUP_BYTES = 16 * 2**20  # JSONL bytes of the records in a row group at most
+# Joins the strings of a list column for the fast conversion below: an ASCII control character
+# (so no byte of a multi-byte UTF-8 sequence equals it) that news text does not hold.
+SEPARATOR = "\x1f"
+_SEPARATOR_BYTE = 0x1F
+# String data per column per batch must fit Arrow's 32-bit string offsets.
+_MAX_STRING_BYTES = 2**31 - 1
+
+
+def records_to_batch(records: list[dict[str, Any]], schema: pa.Schema) -> pa.RecordBatch:
+    """``pa.RecordBatch.from_pylist(records, schema=schema)``, with the lists of strings
+    (``tokens``, ``paragraphs``, ``keywords``) converted in bulk.
+
+    Arrow converts a Python string by asking for its UTF-8 form, which a non-ASCII ``str``
+    builds and caches on first request: for a record's ~600 fresh token strings that is most
+    of the ~200 µs a record costs to convert. Joined into one string per column, they are
+    encoded once, and the token boundaries are where the separator bytes were (found by numpy):
+    ~15 µs per record, and equal arrays. Any column whose strings hold the separator, or a
+    batch too large for 32-bit offsets, goes the ordinary way.
+    """
+    lists = {}
+    for field in schema:
+        if _is_string_list(field.type):
+            array = _string_lists([record.get(field.name) for record in records], field.type)
+            if array is not None:
+                lists[field.name] = array
+    if not lists:
+        return pa.RecordBatch.from_pylist(records, schema=schema)
+    rest = pa.schema([field for field in schema if field.name not in lists])
+    others = pa.RecordBatch.from_pylist(
+        [{k: v for k, v in record.items() if k not in lists} for record in records], schema=rest
+    )
+    columns = [
+        lists[field.name] if field.name in lists else others.column(field.name) for field in schema
+    ]
+    return pa.RecordBatch.from_arrays(columns, schema=schema)
+
+
+def _is_string_list(kind: pa.DataType) -> bool:
+    return pa.types.is_list(kind) and pa.types.is_string(kind.value_type)
+
+
+def _string_lists(values: list[Any], kind: pa.ListType) -> pa.Array | None:
+    """A list<string> array of ``values`` (lists of str or None), or None to fall back."""
+    lengths = []
+    for value in values:
+        if value is None:
+            lengths.append(-1)
+        elif type(value) is list or type(value) is tuple:
+            lengths.append(len(value))
+        else:
+            return None  # not a list: let from_pylist say what is wrong
+    try:
+        joined = SEPARATOR.join(SEPARATOR.join(value) for value in values if value)
+    except TypeError:  # an item is not a str
+        return None
+    data = joined.encode("utf-8")
+    count = sum(length for length in lengths if length > 0)
+    if len(data) > _MAX_STRING_BYTES:
+        return None
+    bytes_ = np.frombuffer(data, dtype=np.uint8)
+    separators = np.flatnonzero(bytes_ == _SEPARATOR_BYTE)
+    if len(separators) != max(count - 1, 0):
+        return None  # a string holds the separator itself
+    # Item i ends where separator i was, less the i separators removed before it.
+    ends = separators - np.arange(len(separators))
+    value_offsets = np.empty(count + 1, dtype=np.int32)
+    value_offsets[0] = 0
+    if count:
+        value_offsets[1:-1] = ends
+        value_offsets[-1] = len(data) - len(separators)
+    strings = pa.StringArray.from_buffers(
+        count,
+        pa.py_buffer(value_offsets),
+        pa.py_buffer(data.replace(SEPARATOR.encode(), b"") if len(separators) else data),
+    )
+    list_offsets = np.zeros(len(values) + 1, dtype=np.int32)
+    np.cumsum([max(length, 0) for length in lengths], out=list_offsets[1:])
+    mask = pa.array([length < 0 for length in lengths], type=pa.bool_())
+    return pa.ListArray.from_arrays(
+        pa.array(list_offsets), strings, type=kind, mask=mask if -1 in lengths else None
+    )
+
+
+@dataclass(frozen=True)
+class ArrowRow:
+    """Row ``index`` of ``batch``: a record a worker converted to Arrow with the rest of its
+    batch. The rows of one batch share the batch object, so a list of them pickles it once."""
+
+    batch: pa.RecordBatch
+    index: int
 
 
 class ParquetShard(ShardFile):
@@ -40,39 +148,69 @@ class ParquetShard(ShardFile):
     def __init__(self, data_dir: Path, index: int, arrow_schema: pa.Schema) -> None:
         super().__init__(data_dir, index, "parquet")
         self._schema = arrow_schema
-        self._rows: list[dict[str, Any]] = []
-        self._batches: list[pa.RecordBatch] = []
-        self._batch_rows = 0
-        self._batch_bytes = 0
+        self._rows: list[dict[str, Any]] = []  # dicts not converted yet
+        self._taken: list[int] = []  # indices into self._source not taken yet
+        self._source: pa.RecordBatch | None = None
+        self._batches: list[pa.RecordBatch] = []  # the group so far, in order
+        self._group_rows = 0
+        self._group_bytes = 0
         self._writer: pq.ParquetWriter | None = pq.ParquetWriter(
             str(self.temp_path), arrow_schema, compression="zstd"
         )
 
     def add(self, record: dict[str, Any], line: bytes) -> None:
+        self._take_rows()
         self._rows.append(record)
         if len(self._rows) >= BATCH_ROWS:
             self._convert()
-            if self._batch_rows >= ROW_GROUP_ROWS or self._batch_bytes >= ROW_GROUP_BYTES:
-                self._write_group()
+        self._counted(line)
+
+    def add_encoded(self, encoded: EncodedRecord) -> None:
+        row = encoded.arrow
+        if row is None:
+            self.add(encoded.record if encoded.record is not None else {}, encoded.line)
+            return
+        self._convert()
+        if row.batch is not self._source:
+            self._take_rows()
+            self._source = row.batch
+        self._taken.append(row.index)
+        self._counted(encoded.line)
+
+    def _counted(self, line: bytes) -> None:
+        self._group_rows += 1
+        self._group_bytes += len(line)
+        if self._group_rows >= ROW_GROUP_ROWS or self._group_bytes >= ROW_GROUP_BYTES:
+            self._write_group()
 
     def _convert(self) -> None:
         if self._rows:
-            batch = pa.RecordBatch.from_pylist(self._rows, schema=self._schema)
+            batch = records_to_batch(self._rows, self._schema)
             self._rows = []
             self._batches.append(batch)
-            self._batch_rows += batch.num_rows
-            self._batch_bytes += batch.nbytes
+
+    def _take_rows(self) -> None:
+        if self._taken and self._source is not None:
+            taken, self._taken = self._taken, []
+            first = taken[0]
+            if taken == list(range(first, first + len(taken))):  # the usual case: a run of rows
+                self._batches.append(self._source.slice(first, len(taken)))
+            else:
+                self._batches.append(self._source.take(pa.array(taken, type=pa.int64())))
+        self._source = None
 
     def _write_group(self) -> None:
+        self._convert()
+        self._take_rows()
         if self._batches and self._writer is not None:
-            table = pa.Table.from_batches(self._batches, schema=self._schema)
+            # One chunk per column: the same bytes whatever the rows' batches were.
+            table = pa.Table.from_batches(self._batches, schema=self._schema).combine_chunks()
             self._batches = []
             self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
-            self._batch_rows = 0
-            self._batch_bytes = 0
+        self._group_rows = 0
+        self._group_bytes = 0
 
     def close(self) -> None:
-        self._convert()
         self._write_group()
         if self._writer is not None:
             writer, self._writer = self._writer, None
@@ -85,6 +223,8 @@ class ParquetShard(ShardFile):
 
     def _release(self) -> None:
         self._rows = []
+        self._taken = []
+        self._source = None
         self._batches = []
         if self._writer is not None:
             writer, self._writer = self._writer, None

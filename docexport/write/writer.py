@@ -193,7 +193,11 @@ class DatasetWriter:
         self._settings = self._check_settings(
             formats, shard_rows, shard_bytes, jsonl_compression, excel
         )
-        self._encoder = RecordEncoder(self._settings["formats"], self._csv_columns)
+        self._encoder = RecordEncoder(
+            self._settings["formats"],
+            self._csv_columns,
+            self._arrow_schema if "parquet" in self._settings["formats"] else None,
+        )
         self._data = self.out / DATA
         self._state_dir = self.out / journal.STATE_DIR
         self._shards: list[dict[str, Any]] = []
@@ -453,10 +457,10 @@ class DatasetWriter:
         one): the same bytes are written, without serialising the record here.
 
         Raises ``ValueError`` when ``encoded`` lacks what a format needs (a CSV row, or the
-        record dict for Parquet), i.e. it was encoded for other formats.
+        record dict or Arrow row for Parquet), i.e. it was encoded for other formats.
         """
         if (encoded.csv is None and "csv" in self._encoder.formats) or (
-            encoded.record is None and "parquet" in self._encoder.formats
+            encoded.record is None and encoded.arrow is None and "parquet" in self._encoder.formats
         ):
             raise ValueError(
                 f"record encoded without what formats {','.join(self._encoder.formats)} need; "
