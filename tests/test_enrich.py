@@ -289,3 +289,36 @@ def test_keywords_are_jieba_tf_idf_on_people_s_daily(
         assert rjieba_enricher.enrich(item).keywords == tuple(
             jieba.analyse.extract_tags(text, topK=10)
         )
+
+
+# Characters that test the idf table's key encoding: Han, ASCII, a NUL (never part of a key),
+# lone surrogates and characters beyond U+FFFF (two UTF-16 code units), the last BMP character.
+IDF_ALPHABET = st.sampled_from(list("新闻记者a\x00\x01\ud800\udc00\uffff\ue000·😀𠀀"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.text(IDF_ALPHABET, max_size=6), st.integers(0, 6).map(float)),
+        min_size=1,
+        max_size=40,
+    ),
+    st.lists(st.text(IDF_ALPHABET, max_size=6), max_size=20),
+    st.integers(-3, 45),
+)
+def test_idf_table_reads_like_a_dict(
+    pairs: list[tuple[str, float]], others: list[str], count: int
+) -> None:
+    """Whatever the words, the compact table answers as the dict of the same pairs would, and
+    its most common words are the short ones of lowest value, ties in word order."""
+    from docexport.enrich import IdfTable
+
+    table = IdfTable.from_pairs([word for word, _ in pairs], [value for _, value in pairs])
+    reference = dict(pairs)  # a repeated word keeps its last value
+    queries = [*reference, *others]
+    assert table.lookup(queries, -1.0) == [reference.get(word, -1.0) for word in queries]
+    assert len(table) == len(reference)
+    short = sorted(
+        (value, word) for word, value in reference.items() if len(word) <= 4 and "\x00" not in word
+    )
+    assert table.most_common(count) == [word for _, word in short][:count]
