@@ -39,7 +39,7 @@ import re
 from docexport.data import REPAIR_KEYS, NormaliseResult, RepairSpan
 from docexport.errors import OptionError
 from docexport.normalise import passes
-from docexport.normalise.mojibake import find_mojibake, repair_mojibake_logged
+from docexport.normalise.mojibake import find_mojibake, repair_and_find_mojibake
 from docexport.normalise.script import (
     HAN,
     count_changed,
@@ -92,6 +92,14 @@ def _check_options(script: str, switches: dict[str, bool]) -> None:
         )
 
 
+# Every pass on: what a call without switches uses (read only), rather than a dict per call.
+ALL_ENABLED: dict[str, bool] = dict.fromkeys(PASSES, True)
+
+
+def _span_start(span: RepairSpan) -> int:
+    return span.start or 0
+
+
 def normalise(text: str, *, script: str = "simplified", **switches: bool) -> NormaliseResult:
     """Repair ``text`` and log what was repaired.
 
@@ -104,29 +112,38 @@ def normalise(text: str, *, script: str = "simplified", **switches: bool) -> Nor
     ('泸州日报记者，精准防控', 1, 'Hant')
     """
     _check_options(script, switches)
-    enabled = {name: bool(switches.get(name, True)) for name in PASSES}
+    enabled = {name: bool(switches.get(name, True)) for name in PASSES} if switches else ALL_ENABLED
     repairs = dict.fromkeys(REPAIR_KEYS, 0)
     spans: list[RepairSpan] = []
 
-    for name in ("clean_up_text", "fold_fullwidth_alnum"):
-        if enabled[name]:
-            text, repairs[COUNTER[name]] = passes.COUNTED[name](text)
+    if enabled["clean_up_text"] and enabled["fold_fullwidth_alnum"]:
+        text, repairs["cleanup"], repairs["fullwidth_folded"] = passes.clean_up_and_fold_counted(
+            text
+        )
+    else:
+        for name in ("clean_up_text", "fold_fullwidth_alnum"):
+            if enabled[name]:
+                text, repairs[COUNTER[name]] = passes.COUNTED[name](text)
     if enabled["recover_lost_characters"]:
         text, recovered = passes.recover_lost_characters_logged(text)
-        repairs["lost_recovered"] = len(recovered)
-        spans.extend(RepairSpan("lost_recovered", found, char) for found, char in recovered)
+        if recovered:
+            repairs["lost_recovered"] = len(recovered)
+            spans.extend(RepairSpan("lost_recovered", found, char) for found, char in recovered)
     if enabled["strip_pinyin"]:
         text, repairs["pinyin_removed"] = passes.COUNTED["strip_pinyin"](text)
 
     if enabled["repair_mojibake"]:
-        text, reread = repair_mojibake_logged(text)
-        repairs["mojibake_repaired"] = len(reread)
-        spans.extend(RepairSpan("mojibake_repaired", found, fixed) for found, fixed in reread)
+        text, reread, mojibake = repair_and_find_mojibake(text)
+        if reread:
+            repairs["mojibake_repaired"] = len(reread)
+            spans.extend(RepairSpan("mojibake_repaired", found, fixed) for found, fixed in reread)
+    else:
+        mojibake = find_mojibake(text)
     simplified = to_simplified(text)
     detected = detect_with(text, simplified)
-    mojibake = find_mojibake(text)
     repairs["mojibake_found"] = len(mojibake) + repairs["mojibake_repaired"]
     convert = enabled["convert_script"] and script != "keep"
+    after = [name for name in AFTER_MOJIBAKE if enabled[name]]
 
     # Run the remaining passes on the stretches between mojibake spans only.
     pieces: list[str] = []
@@ -142,10 +159,9 @@ def normalise(text: str, *, script: str = "simplified", **switches: bool) -> Nor
                 )
             repairs["characters_converted"] += count_changed(piece, converted)
             piece = converted
-        for name in AFTER_MOJIBAKE:
-            if enabled[name]:
-                piece, count = passes.COUNTED[name](piece)
-                repairs[COUNTER[name]] += count
+        for name in after:
+            piece, count = passes.COUNTED[name](piece)
+            repairs[COUNTER[name]] += count
         pieces.append(piece)
         if start < end:
             position = sum(map(len, pieces))
@@ -155,7 +171,7 @@ def normalise(text: str, *, script: str = "simplified", **switches: bool) -> Nor
             )
             pieces.append(found)
         cursor = end
-    text = "".join(pieces)
+    text = "".join(pieces) if mojibake else pieces[0]
 
     lost = []
     if "?" in text or "\ufffd" in text:
@@ -165,10 +181,10 @@ def normalise(text: str, *, script: str = "simplified", **switches: bool) -> Nor
             for match in LOST_RE.finditer(text)
             if not any(a <= match.start() < b for a, b in inside)
         ]
-    repairs["replacement_characters"] = len(lost)
-    spans.extend(
-        RepairSpan("replacement_characters", text[at], text[at], at, at + 1) for at in lost
-    )
+        repairs["replacement_characters"] = len(lost)
+        spans.extend(
+            RepairSpan("replacement_characters", text[at], text[at], at, at + 1) for at in lost
+        )
 
     flags = []
     if mojibake:  # found and not repaired
@@ -185,5 +201,5 @@ def normalise(text: str, *, script: str = "simplified", **switches: bool) -> Nor
         script_detected=detected,
         script_output=output,
         flags=tuple(flags),
-        spans=tuple(sorted(spans, key=lambda span: span.start or 0)),
+        spans=tuple(sorted(spans, key=_span_start)) if spans else (),
     )

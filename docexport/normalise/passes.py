@@ -8,6 +8,7 @@ The order they run in, and why, is documented in ``docexport/normalise/__init__.
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
@@ -53,18 +54,26 @@ TRAILING_RE = re.compile("[ \t\u3000]+(?=\n|$)")
 BLANK_RUN_RE = re.compile(r"\n{3,}")
 # Anything the regexes above would change (with "\n\n\n" in text): clean text skips them all.
 # Two plain scans are several times faster than one with alternatives.
-NEEDS_CLEANUP_RE = re.compile(
-    "[\r\ufeff\u200b-\u200d\u2060\u00ad\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]"
-)
+# The characters INVISIBLE_RE and SURROGATE_RE act on, and "\r".
+CLEANUP_CHARS = "\r\ufeff\u200b-\u200d\u2060\u00ad\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff"
+NEEDS_CLEANUP_RE = re.compile(f"[{CLEANUP_CHARS}]")
 TRAILING_SPACE_RE = re.compile("[ \t\u3000](?:\n|$)")
+
+
+def _has_trailing_space(text: str) -> bool:
+    # Most articles hold no space at all: three one-character searches (memchr speed) rule that
+    # out for a third of the cost of the TRAILING_SPACE_RE scan.
+    return (" " in text or "\t" in text or "\u3000" in text) and (
+        TRAILING_SPACE_RE.search(text) is not None
+    )
 
 
 def clean_up_text_counted(text: str) -> Counted:
     edits = 0
     if (
         NEEDS_CLEANUP_RE.search(text) is None
-        and TRAILING_SPACE_RE.search(text) is None
         and "\n\n\n" not in text
+        and not _has_trailing_space(text)
     ):
         if text.isascii() or unicodedata.is_normalized("NFC", text):
             return text, 0
@@ -99,7 +108,8 @@ def clean_up_text(text: str) -> str:
 
 # ---- fold_fullwidth_alnum ------------------------------------------------------------------
 # Full-width digits and Latin letters (０-９, Ａ-Ｚ, ａ-ｚ) only: never CJK punctuation.
-FULLWIDTH_ALNUM_RE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+FULLWIDTH_ALNUM_CHARS = "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
+FULLWIDTH_ALNUM_RE = re.compile(f"[{FULLWIDTH_ALNUM_CHARS}]")
 FULLWIDTH_ALNUM = {code: code - 0xFEE0 for code in range(0xFF10, 0xFF5B) if chr(code).isalnum()}
 
 
@@ -119,6 +129,30 @@ def fold_fullwidth_alnum(text: str) -> str:
     '1998年，WHO（世卫）'
     """
     return fold_fullwidth_alnum_counted(text)[0]
+
+
+# What either of the two passes above acts on, so one scan clears both on clean text: a
+# character-class scan costs the same for one class as for two merged.
+CLEANUP_OR_FULLWIDTH_RE = re.compile(f"[{CLEANUP_CHARS}{FULLWIDTH_ALNUM_CHARS}]")
+
+
+def clean_up_and_fold_counted(text: str) -> tuple[str, int, int]:
+    """``clean_up_text_counted`` then ``fold_fullwidth_alnum_counted``: the text and both counts.
+
+    ``normalise()`` runs the two passes back to back. On text neither would change (nearly
+    every article) this makes the checks each pass opens with, but scans the text once for
+    the characters of both (~2 µs per article saved); otherwise it runs the two passes.
+    """
+    if (
+        CLEANUP_OR_FULLWIDTH_RE.search(text) is None
+        and "\n\n\n" not in text
+        and not _has_trailing_space(text)
+        and (text.isascii() or unicodedata.is_normalized("NFC", text))
+    ):
+        return text, 0, 0
+    text, cleaned = clean_up_text_counted(text)
+    text, folded = fold_fullwidth_alnum_counted(text)
+    return text, cleaned, folded
 
 
 # ---- recover_lost_characters ---------------------------------------------------------------
@@ -220,37 +254,82 @@ def recover_lost_characters(text: str) -> str:
 
 
 # ---- strip_pinyin --------------------------------------------------------------------------
-# A pinyin syllable (is_syllable as a regex), and one that carries a tone mark.
+# A pinyin syllable (is_syllable as a regex), and the check that a reading carries a tone mark.
 SYLLABLE = syllable_pattern()
-TONED_SYLLABLE = f"(?=[{PINYIN_LETTERS}]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ]){SYLLABLE}"
-# One or more bracketed syllables glued to a Han character, a lost-character mark or a Latin
-# letter (精準(zhǔn), 鏈?(liàn), and m(xù) where mojibake ate the character before it). After a
-# Latin letter or a "?" only tone-marked readings count: "word(de)" may be English, "m(xù)"
-# cannot. A run stops at the first bracket that is not a reading, which stays with the rest.
-# Checking syllables inside the pattern keeps the whole pass a C-level re.sub.
-PINYIN_RE = re.compile(
-    # (the bracket is matched first and the lookbehind checked after: much faster on clean text)
-    f"[(（](?:(?<=[{HAN}\ufffd].){SYLLABLE}[)）](?:[(（]{SYLLABLE}[)）])*"
-    f"|(?<=[a-zA-Z?].){TONED_SYLLABLE}[)）](?:[(（]{TONED_SYLLABLE}[)）])*)"
-)
-# The garbage of a damaged span that lost its opening bracket: 鏈?zhǔn) keeps only the "?". One
-# pattern per mark, each starting with its mark (a fast literal scan) and replaced by it. These
-# run before PINYIN_RE and give the same result as one combined pass: a run of garbage takes
-# every bracketed reading after it, so what follows it is never a reading PINYIN_RE would take.
-LOST_GARBAGE_RE = tuple(
-    (mark, re.compile(f"{re.escape(mark)}{SYLLABLE}[)）](?:[(（]{SYLLABLE}[)）])*"))
-    for mark in LOST
-)
+TONED = f"(?=[{PINYIN_LETTERS}]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ])"
+# Every syllable starts with one of these: a bracket or mark not followed by one opens no reading.
+PINYIN_LETTER_SET = frozenset(PINYIN_LETTERS.replace("a-z", string.ascii_lowercase))
+
+
+def _pinyin_pattern(opening: str) -> str:
+    """One or more bracketed syllables, the first opened by ``opening``, glued to a Han
+    character, a lost-character mark or a Latin letter (精準(zhǔn), 鏈?(liàn), and m(xù) where
+    mojibake ate the character before it).
+
+    After a Latin letter or a "?" only tone-marked readings count: "word(de)" may be English,
+    "m(xù)" cannot. That branch sets the empty group, which holds the rest of the run to the same
+    rule (``(?(1)…)``). The two lookbehinds exclude each other, so this equals two alternatives
+    each with its own tries, at half the compiled size (a trie costs ~35 ms to compile). A run
+    stops at the first bracket that is not a reading, which stays with the rest. The bracket is
+    matched first and the lookbehind checked after (much faster on clean text); checking
+    syllables inside the pattern keeps the whole pass a C-level re.sub.
+    """
+    return (
+        f"{re.escape(opening)}(?:(?<=[{HAN}\ufffd].)|(?<=[a-zA-Z?].){TONED}())"
+        f"{SYLLABLE}[)）](?:[(（](?(1){TONED}){SYLLABLE}[)）])*"
+    )
+
+
+# One pattern per kind of opening bracket: one that starts with a literal is searched for with a
+# plain character scan, where the class [(（] cost ~7 µs more on a damaged article. Running the
+# ASCII one first and the full-width one on its output equals one pass over both: a run takes
+# every reading after it, whichever its brackets, so what the first removes never glues to new
+# context a reading the second would take. Damaged text brackets its readings in ASCII.
+PINYIN_RE = re.compile(_pinyin_pattern("("))
+
+
+@lru_cache(maxsize=1)
+def _wide_pinyin_re() -> re.Pattern[str]:
+    """PINYIN_RE for readings opened by "（", compiled on first use (rare: ~70 ms of start-up)."""
+    return re.compile(_pinyin_pattern("（"))
+
+
+@lru_cache(maxsize=len(LOST))
+def _lost_garbage_re(mark: str) -> re.Pattern[str]:
+    """The garbage of a damaged span that lost its opening bracket: 鏈?zhǔn) keeps only the "?".
+
+    One pattern per mark, each starting with its mark (a fast literal scan) and replaced by it,
+    compiled on first use (only text damaged like the seed has any: ~75 ms of start-up each).
+    These run before PINYIN_RE and give the same result as one combined pass: a run of garbage
+    takes every bracketed reading after it, so what follows it is never a reading PINYIN_RE
+    would take.
+    """
+    return re.compile(f"{re.escape(mark)}{SYLLABLE}[)）](?:[(（]{SYLLABLE}[)）])*")
+
+
+def _opens_reading(text: str, opening: str) -> bool:
+    """Whether some ``opening`` in ``text`` is followed by a pinyin letter, as every match of a
+    pattern that starts with it is: a find per occurrence of a rare character, where running
+    the pattern would scan the whole text."""
+    at = text.find(opening)
+    while at >= 0:
+        if text[at + 1 : at + 2] in PINYIN_LETTER_SET:
+            return True
+        at = text.find(opening, at + 1)
+    return False
 
 
 def strip_pinyin_counted(text: str) -> Counted:
     if ")" not in text and "）" not in text:
         return text, 0
     stripped = text
-    for mark, garbage in LOST_GARBAGE_RE:
-        if mark in stripped:
-            stripped = garbage.sub(mark, stripped)
-    stripped = PINYIN_RE.sub("", stripped)
+    for mark in LOST:
+        if _opens_reading(stripped, mark):
+            stripped = _lost_garbage_re(mark).sub(mark, stripped)
+    if "(" in stripped:
+        stripped = PINYIN_RE.sub("", stripped)
+    if _opens_reading(stripped, "（"):
+        stripped = _wide_pinyin_re().sub("", stripped)
     # Every annotation removed, bracketed or garbage, ends with exactly one closing bracket.
     removed = text.count(")") + text.count("）") - stripped.count(")") - stripped.count("）")
     return stripped, removed
@@ -277,9 +356,12 @@ def strip_pinyin(text: str) -> str:
 # ASCII commas right before another mark: the scraper inserted a comma before every punctuation
 # mark it met (会议,,传达  党中央,、国务院  工作,。  等情况,;  (美国),、). Before a Chinese mark
 # a comma is never right; before an ASCII , or ; only when Chinese text (or a bracket that
-# closes it) is on either side (a,,b is left alone).
+# closes it) is on either side (a,,b is left alone). The first comma is written once, before the
+# alternatives (``,(?:,*X|Y)`` is ``,+X|,Y``, tried in the same order): a pattern that starts with
+# a literal is searched for with a plain character scan, while ``,+X|,Y`` made the engine try a
+# match at every position (17 -> 5 µs on a damaged article).
 SPURIOUS_COMMA_RE = re.compile(
-    f",+(?=[，、。；]|[,;][{CTX_RIGHT}])|,(?<=[{CTX_LEFT}),],),*(?=[,;])"
+    f",(?:,*(?=[，、。；]|[,;][{CTX_RIGHT}])|(?<=[{CTX_LEFT}),],),*(?=[,;]))"
 )
 
 
@@ -340,24 +422,37 @@ def _is_question(text: str, at: int) -> bool:
 
 def widen_cjk_punctuation_counted(text: str) -> Counted:
     widened = 0
+    # Where a "?" was kept as a lost character. Widening swaps one character for one, so these
+    # offsets hold; the decision rests on the Han characters beside the mark and on its clause,
+    # which widening leaves as they were, so a later round keeps it without redoing it.
+    kept: set[int] = set()
 
     def widen_question(match: re.Match[str]) -> str:
         nonlocal widened
         at = match.start()
+        if at in kept:
+            return "?"
         if (
             at > 0
             and HAN_CHAR_RE.match(text, at - 1)
             and HAN_CHAR_RE.match(text, at + 1)
             and not _is_question(text, at)
         ):
+            kept.add(at)
             return "?"
         widened += 1
         return "？"
 
-    # Brackets first: a widened （…） is CJK context for the marks next to it.
+    # Brackets first: a widened （…） is CJK context for the marks next to it. The pieces of a
+    # split are rejoined around the new brackets: a replacement that names a group (\1) is
+    # expanded by Python code per match (before 3.12), ~1 µs each.
     if "(" in text:
-        text, n = NARROW_PARENS_RE.subn(r"（\1）", text)
-        widened += 2 * n
+        parts = NARROW_PARENS_RE.split(text)
+        if len(parts) > 1:
+            for at in range(1, len(parts), 2):
+                parts[at] = f"（{parts[at]}）"
+            text = "".join(parts)
+            widened += len(parts) - 1
     # Widening one mark can give its neighbour CJK context (a,：中): repeat until nothing moves.
     # Each mark is widened by its own pattern with a literal replacement (a C-level re.sub), and
     # "?" alone needs a look at its clause. Widening only ever adds CJK context, so the marks
