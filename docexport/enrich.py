@@ -146,31 +146,37 @@ def _find_persons(
     """:func:`find_persons` over the token positions already known to be worth a look."""
     found: dict[str, None] = {}
     skip_to = 0
+    last = len(tagged) - 1
     for index in candidates:
         if index < skip_to:
             continue
         word, tag = tagged[index]
-        before = tagged[index - 1][0] if index else ""
-        name, used = _name_at(tagged, index, before)
-        if name is not None:
-            found.setdefault(name, None)
-            skip_to = index + used
+        if len(word) == 1:
+            # One character is a name only as the surname of a split name: it is too short
+            # for the rules below (surnames are single characters, titles are not empty).
+            if index < last and word in SURNAMES and tag not in NOT_SURNAME_TAGS:
+                name = _split_name(tagged, index)
+                if name is not None:
+                    found.setdefault(name, None)
+                    skip_to = index + 2
             continue
-        if tag in PERSON_TAGS:
-            after = _after(tagged, index + 1)
-            if tag == "nr" and word[:1] in SURNAMES and word[1:] in TITLE_WORDS:
-                found.setdefault(word[:1], None)
-            elif word[-1] in PHOTO_CREDIT and len(word) >= 3:
-                # `陈飞摄/nr`: a photographer's name glued to 摄 (photographed by).
-                if _accept_tagged(word[:-1], tag, freq, credited=True):
-                    found.setdefault(word[:-1], None)
-            elif _accept_tagged(word, tag, freq, before, after):
-                found.setdefault(word, None)
+        if tag not in PERSON_TAGS:
+            continue
+        if tag == "nr" and word[:1] in SURNAMES and word[1:] in TITLE_WORDS:
+            found.setdefault(word[:1], None)
+        elif word[-1] in PHOTO_CREDIT and len(word) >= 3:
+            # `陈飞摄/nr`: a photographer's name glued to 摄 (photographed by).
+            if _accept_tagged(word[:-1], tag, freq, credited=True):
+                found.setdefault(word[:-1], None)
+        elif _accept_tagged(
+            word,
+            tag,
+            freq,
+            tagged[index - 1][0] if index else "",
+            tagged[index + 1][0] if index < last else "",
+        ):
+            found.setdefault(word, None)
     return list(found)
-
-
-def _after(tagged: Sequence[tuple[str, str]], index: int) -> str:
-    return tagged[index][0] if index < len(tagged) else ""
 
 
 def _vouched(before: str, after: str) -> bool:
@@ -185,25 +191,32 @@ def _vouched(before: str, after: str) -> bool:
     )
 
 
-def _name_at(tagged: Sequence[tuple[str, str]], index: int, before: str) -> tuple[str | None, int]:
-    """A name built from a surname token and the given-name token after it, if any."""
+def _split_name(tagged: Sequence[tuple[str, str]], index: int) -> str | None:
+    """A name built from the surname token at ``index`` (a surname character not used as a
+    function word, not the last token) and the given-name token after it, if any.
+
+    The cheap tests on the given name's tag come first: most surname characters are followed
+    by a word that no rule can join (a verb, a particle), which is decided without the
+    character-class regex or the context.
+    """
     word, tag = tagged[index]
-    if len(word) != 1 or word not in SURNAMES or index + 1 >= len(tagged):
-        return None, 0
-    if tag in NOT_SURNAME_TAGS:  # 和/c, 向/p, 任/v: the surname character used as a word
-        return None, 0
     given, given_tag = tagged[index + 1]
-    if not (1 <= len(given) <= 2) or given_tag in NOT_GIVEN_NAME_TAGS or not HAN_RE.match(given):
-        return None, 0
-    if given in TITLE_WORDS:
-        return None, 0
-    after = _after(tagged, index + 2)
-    if tag in PERSON_TAGS and given_tag in PERSON_TAGS:
-        return word + given, 2
-    vouched = before in TITLE_WORDS or before.endswith(TITLE_ENDINGS) or after.startswith(CUE_VERBS)
-    if vouched and given_tag not in NOT_SPLIT_GIVEN_NAME_TAGS:
-        return word + given, 2
-    return None, 0
+    if given_tag in NOT_GIVEN_NAME_TAGS or not 1 <= len(given) <= 2:
+        return None
+    # Two name tags join by themselves; otherwise a title or cue verb must vouch, and only for
+    # a given name that is not a verb, an adjective or a name of its own.
+    both_names = tag in PERSON_TAGS and given_tag in PERSON_TAGS
+    if not both_names and given_tag in NOT_SPLIT_GIVEN_NAME_TAGS:
+        return None
+    if given in TITLE_WORDS or not HAN_RE.match(given):
+        return None
+    if both_names:
+        return word + given
+    before = tagged[index - 1][0] if index else ""
+    after = tagged[index + 2][0] if index + 2 < len(tagged) else ""
+    if before in TITLE_WORDS or before.endswith(TITLE_ENDINGS) or after.startswith(CUE_VERBS):
+        return word + given
+    return None
 
 
 def _accept_tagged(
@@ -230,7 +243,7 @@ def _accept_tagged(
         # Transliterations (克林顿); frequent ones are places and words (伊拉克, 令人), and
         # one without a transliteration character is a Chinese phrase (努力提高, 献爱心).
         return (
-            any(char in TRANSLITERATION for char in word)
+            not TRANSLITERATION.isdisjoint(word)
             and (len(word) >= 3 or credited or _vouched(before, after))
             and freq.get(word, 0) < 100
         )
@@ -239,7 +252,7 @@ def _accept_tagged(
         return len(word) >= 3 or surname
     if len(word) >= 4:
         return word[:2] in COMPOUND_SURNAMES
-    if (word[-1] in NOT_NAME_FINAL or sum(char in TRANSLITERATION for char in word) >= 2) and not (
+    if (word[-1] in NOT_NAME_FINAL or sum(map(TRANSLITERATION.__contains__, word)) >= 2) and not (
         credited or _vouched(before, after)
     ):
         # 尚义县, 敬老院, 贺年卡; 莫斯科, 巴格达: places and words, unless context says person.
