@@ -134,7 +134,24 @@ def syllable_pattern() -> str:
         for letters in word:
             node = node.setdefault(letters, {})
         node[""] = {}
-    return _trie_pattern(trie)
+    return _trie_pattern(dict(sorted(trie.items(), key=_initial_rank)))
+
+
+# First letters of syllables, most frequent first in the readings of damaged news (the damaged
+# half of the benchmark corpus). The regex engine tries a node's branches in turn, so the first
+# branch level in this order takes ~7 % off stripping an annotated article.
+INITIAL_ORDER = "jzygdslhxcwtbqfmnkrpeao"
+
+
+def _initial_rank(item: tuple[str, Any]) -> int:
+    """A first-level trie branch's place: by INITIAL_ORDER, the toned-only branches last.
+
+    Branches that start with different letters can be tried in any order and match the same.
+    Only the toned-only branches (``āáǎà``…) share letters with others (``aāáǎà``), and the
+    stable sort leaves them after those, in the order they had.
+    """
+    first = item[0][:1]
+    return INITIAL_ORDER.find(first) if first and first in INITIAL_ORDER else len(INITIAL_ORDER)
 
 
 def _trie_pattern(node: dict[str, Any]) -> str:
