@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from docexport.normalise.mojibake import find_mojibake, repair_mojibake, repair_mojibake_counted
+from docexport.normalise.mojibake import (
+    find_mojibake,
+    repair_and_find_mojibake,
+    repair_mojibake,
+    repair_mojibake_counted,
+    repair_mojibake_logged,
+)
+from docexport.normalise.passes import recover_lost_characters, strip_pinyin
 
 
 @pytest.mark.parametrize(
@@ -66,3 +73,27 @@ def test_confident_spans_are_reread_one_byte_earlier(damaged: str, repaired: str
 def test_spans_that_cannot_be_reread_confidently_stay_as_found(text: str) -> None:
     assert repair_mojibake(text) == text
     assert repair_mojibake_counted(text)[1] == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "进口冷链?称贩揽?，确保",
+        "重点抓好进口冷鏈?称贩揽?，确保",
+        "确保所有进口冷鏈?称啡鞒炭勺匪荨R掷m用力",
+        "主动回应群众关切?;鶎狱h組織要發揮",
+        "你说什么?我们走吧",
+        "没有问号的文本",
+    ],
+)
+def test_repair_and_find_gives_the_repair_and_the_spans_it_leaves(text: str) -> None:
+    repaired, reread = repair_mojibake_logged(text)
+    assert repair_and_find_mojibake(text) == (repaired, reread, find_mojibake(repaired))
+
+
+def test_seed_repair_and_find_gives_the_repair_and_the_spans_it_leaves(seed_text: str) -> None:
+    # As normalise() meets it: the readings glued to the mojibake are gone.
+    text = strip_pinyin(recover_lost_characters(seed_text))
+    repaired, reread = repair_mojibake_logged(text)
+    assert reread
+    assert repair_and_find_mojibake(text) == (repaired, reread, find_mojibake(repaired))

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from docexport.normalise.passes import (
     COUNTED,
+    clean_up_and_fold_counted,
     clean_up_text,
     collapse_spurious_commas,
     fold_fullwidth_alnum,
@@ -207,3 +210,82 @@ def test_widening_reaches_the_same_marks_whatever_their_order(
     damaged: str, repaired: str, count: int
 ) -> None:
     assert COUNTED["widen_cjk_punctuation"](damaged) == (repaired, count)
+
+
+@pytest.mark.parametrize(
+    ("damaged", "repaired", "count"),
+    [
+        # A run takes the readings after it whichever their brackets, and either kind opens it.
+        ("字（zì）(zì)", "字", 2),
+        ("字(zì)（zì）", "字", 2),
+        ("中（zhōng)(guó）", "中", 2),
+        # After a Latin letter every reading of the run needs a tone mark, in either bracket.
+        ("m(xù)（de）", "m（de）", 1),
+        ("m（xù）(xù)", "m", 2),
+        # A reading after a bracket that is no reading is not glued to anything.
+        ("中(zhōng)（2021）(guó)", "中（2021）(guó)", 1),
+        ("中（WHO）(zhōng)", "中（WHO）(zhōng)", 0),
+        ("word（de）(zhǔn)", "word（de）(zhǔn)", 0),
+        # After "?" a bracketed reading needs a tone mark; garbage takes the readings after it.
+        ("?(zhun)", "?(zhun)", 0),
+        ("?(zhǔn)（zhǔn）", "?", 2),
+        ("冷鏈?zhǔn)（pǐn）称", "冷鏈?称", 2),
+        ("\ufffdzhǔn)(pǐn)", "\ufffd", 2),
+    ],
+)
+def test_strip_pinyin_mixes_ascii_and_full_width_brackets(
+    damaged: str, repaired: str, count: int
+) -> None:
+    assert COUNTED["strip_pinyin"](damaged) == (repaired, count)
+
+
+@pytest.mark.parametrize(
+    ("damaged", "repaired", "count"),
+    [
+        # The lost character stays "?" while a second round widens the marks beside "a".
+        ("日?报 a,:中", "日?报 a，：中", 2),
+        ("日?报。你好吗?a,:中", "日?报。你好吗？a，：中", 3),
+        ("是吗?日?报!a", "是吗？日?报！a", 2),
+        # Widened brackets are counted as two marks and give the marks beside them context.
+        ("(单位),a", "（单位），a", 3),
+        ("a!,(中)", "a！，（中）", 4),
+    ],
+)
+def test_widening_keeps_lost_characters_across_rounds(
+    damaged: str, repaired: str, count: int
+) -> None:
+    assert COUNTED["widen_cjk_punctuation"](damaged) == (repaired, count)
+
+
+def _clean_up_then_fold(text: str) -> tuple[str, int, int]:
+    cleaned, cleanups = COUNTED["clean_up_text"](text)
+    folded, folds = COUNTED["fold_fullwidth_alnum"](cleaned)
+    return folded, cleanups, folds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "abc",
+        "干净的文本\n",
+        "１９９８年\n",
+        "\ufeff标题",
+        "行尾 \n下一行",
+        "行尾\u3000",
+        "a\tb\n",
+        "一\n\n\n二",
+        "一\n\n二\n",
+        "zhu\u030cn",
+        "坏\ud800字",
+        "ＷＨＯ\r\n",
+        "\u3000\u3000正文",
+    ],
+)
+def test_one_check_for_clean_up_and_folding_gives_both_passes(text: str) -> None:
+    assert clean_up_and_fold_counted(text) == _clean_up_then_fold(text)
+
+
+@given(st.text(alphabet=st.sampled_from("中a１Ａ \t\u3000\n\r\ufeff\u200b\x07\u030c\ud800")))
+def test_clean_up_and_folding_together_equal_the_two_passes_in_turn(text: str) -> None:
+    assert clean_up_and_fold_counted(text) == _clean_up_then_fold(text)

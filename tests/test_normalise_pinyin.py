@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from docexport.normalise.pinyin import (
     SYLLABLES,
@@ -61,3 +63,10 @@ def test_syllable_pattern_accepts_exactly_the_syllables(word: str) -> None:
 def test_syllable_pattern_takes_every_syllable_of_the_inventory() -> None:
     pattern = re.compile(syllable_pattern())
     assert all(pattern.fullmatch(word) for word in SYLLABLES)
+
+
+@given(st.text(alphabet=st.sampled_from("zhcsngiuoaeāáǎàǔùńǹḿmlvüǘjxyq"), max_size=7))
+def test_a_bracketed_reading_matches_exactly_when_it_is_a_syllable(word: str) -> None:
+    # How strip_pinyin uses the pattern: the word, then the closing bracket.
+    reading = re.match(f"(?:{syllable_pattern()})\\)", word + ")")
+    assert (reading is not None) == is_syllable(word)
