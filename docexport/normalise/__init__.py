@@ -85,7 +85,7 @@ LOST_RE = re.compile(f"\ufffd|\\?(?:(?<=[{HAN}].)|(?=[{HAN}]))")
 def _check_options(script: str, switches: dict[str, bool]) -> None:
     if script not in SCRIPTS:
         raise OptionError(f"script must be one of {', '.join(SCRIPTS)}; got {script!r}")
-    unknown = sorted(set(switches) - set(PASSES))
+    unknown = sorted(set(switches) - set(PASSES)) if switches else []
     if unknown:
         raise OptionError(
             f"unknown normalise switch {', '.join(unknown)}; the passes are {', '.join(PASSES)}"
