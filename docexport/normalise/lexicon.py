@@ -11,12 +11,13 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import math
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["char_log_frequency", "word_frequency"]
+__all__ = ["char_log_frequency", "word_frequencies", "word_frequency"]
 
 # Longest word looked up when scoring a candidate in context; jieba's multi-character idioms
 # rarely help more than this and longer windows only cost time.
@@ -98,8 +99,36 @@ def word_frequency(word: str) -> int:
     if not 2 <= len(word) <= MAX_WORD:
         return 0
     words, counts, _ = _tables()
-    at = int(np.searchsorted(words, word))
+    # The array's own method: np.searchsorted(words, …) dispatches through Python wrappers that
+    # cost as much as the search (1.8 -> 1.0 µs a word; mojibake repair looks up ~1,000 a span).
+    at = int(words.searchsorted(word))
     return int(counts[at]) if at < len(words) and words[at] == word else 0
+
+
+def word_frequencies(words: Iterable[str]) -> dict[str, int]:
+    """``word_frequency`` of each of ``words``, looked up in one vectorised search.
+
+    The repairs score a hundred candidate characters at a time, each by a few words: one
+    search for all of them costs what a handful of single lookups do (each pays ~1 µs of
+    call overhead around a search of a few hundred ns).
+
+    >>> counts = word_frequencies(["日报", "日豹", "日"])
+    >>> counts["日报"] == word_frequency("日报") > 0, counts["日豹"], counts["日"]
+    (True, 0, 0)
+    """
+    found = dict.fromkeys(words, 0)
+    # numpy pads and strips NULs, so a word with one could match a shorter one: word_frequency
+    # never finds such a word (no dictionary word holds a NUL), and neither does this.
+    query = [word for word in found if 2 <= len(word) <= MAX_WORD and "\x00" not in word]
+    if not query:
+        return found
+    table, counts, _ = _tables()
+    keys = np.array(query, dtype=table.dtype)
+    at = np.minimum(table.searchsorted(keys), len(table) - 1)
+    hits = np.flatnonzero(table[at] == keys)
+    for index, count in zip(hits.tolist(), counts[at[hits]].tolist(), strict=True):
+        found[query[index]] = count
+    return found
 
 
 # Log relative frequency given to characters jieba never saw: rarer than anything it saw.

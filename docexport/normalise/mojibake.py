@@ -19,8 +19,10 @@ simplified or widening their ``?`` would only make a later byte-level repair imp
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from functools import lru_cache
 
-from docexport.normalise.lexicon import UNSEEN, char_log_frequency, word_frequency
+from docexport.normalise.lexicon import UNSEEN, char_log_frequency, word_frequencies
 from docexport.normalise.script import HAN, to_simplified
 
 __all__ = [
@@ -114,27 +116,38 @@ LOST_MARK = "\ufffd"
 HAN_ONLY_RE = re.compile(f"[^{HAN}]")
 
 
-def _best_word(left: str, char: str, right: str, *, into_right: bool) -> int:
-    """The count of the most frequent dictionary word through ``char`` in its context (and,
-    with ``into_right``, reaching into ``right``)."""
-    window = left + char + right
-    at = len(left)
-    best = 0
-    for size in range(2, len(window) + 1):
-        for begin in range(max(0, at - size + 1), min(at, len(window) - size) + 1):
-            if into_right and begin + size <= at + 1:
-                continue
-            best = max(best, word_frequency(window[begin : begin + size]))
-    return best
+@lru_cache(maxsize=256)
+def _word_slices(at: int, length: int, *, into_right: bool) -> tuple[slice, ...]:
+    """Where the words a character at ``at`` is scored by lie in a window of ``length``: two
+    or more characters that take in position ``at`` (and, with ``into_right``, reach past it).
+    The same for every candidate of a span, so worked out once."""
+    return tuple(
+        slice(begin, begin + size)
+        for size in range(2, length + 1)
+        for begin in range(max(0, at - size + 1), min(at, length - size) + 1)
+        if not (into_right and begin + size <= at + 1)
+    )
 
 
-def _fill(candidates: list[str], left: str, right: str, *, into_right: bool) -> str | None:
-    """The candidate that clearly makes the best word between ``left`` and ``right``."""
+@lru_cache(maxsize=1 << 15)
+def _simplified_char(char: str) -> str:
+    """``to_simplified`` of one candidate character: the same few thousand GBK characters are
+    candidates again and again, and each OpenCC call costs ~1.5 µs."""
+    return to_simplified(char)
+
+
+def _fill(candidates: Iterable[str], left: str, right: str, *, into_right: bool) -> str | None:
+    """The candidate that clearly makes the best word between ``left`` and ``right``: scored
+    by the count of its most frequent dictionary word, the words of all candidates looked up
+    together (a span has ~100 candidates, each a few words)."""
+    through = {}
+    for c in set(candidates):
+        window = left + _simplified_char(c) + right
+        slices = _word_slices(len(left), len(window), into_right=into_right)
+        through[c] = [window[at] for at in slices]
+    counts = word_frequencies(word for words in through.values() for word in words)
     scored = sorted(
-        (
-            (_best_word(left, to_simplified(c), right, into_right=into_right), c)
-            for c in set(candidates)
-        ),
+        ((max(map(counts.__getitem__, words), default=0), c) for c, words in through.items()),
         reverse=True,
     )
     if not scored or scored[0][0] == 0:
@@ -150,6 +163,18 @@ def _decode_pair(lead: int, trail: int) -> str | None:
     except UnicodeDecodeError:
         return None
     return char if HAN_ONLY_RE.match(char) is None else None
+
+
+@lru_cache(maxsize=256)
+def _with_trail(trail: int) -> tuple[str, ...]:
+    """Every Han character whose GBK trail byte is ``trail``: what a lost lead byte may be."""
+    return tuple(c for lead in LEAD_BYTES if (c := _decode_pair(lead, trail)) is not None)
+
+
+@lru_cache(maxsize=256)
+def _with_lead(lead: int) -> tuple[str, ...]:
+    """Every Han character whose GBK lead byte is ``lead``: what a lost trail byte may be."""
+    return tuple(c for trail in TRAIL_BYTES if (c := _decode_pair(lead, trail)) is not None)
 
 
 def _reread(span: str, left: str, right: str) -> str | None:
@@ -173,19 +198,24 @@ def _reread(span: str, left: str, right: str) -> str | None:
         char.isascii() or char_log_frequency(to_simplified(char)) < RARE for char in middle
     ):
         return None
-    firsts = [c for lead in LEAD_BYTES if (c := _decode_pair(lead, data[0])) is not None]
-    first = _fill(firsts, left[-WINDOW:], to_simplified(middle[:WINDOW]), into_right=False)
+    first = _fill(
+        _with_trail(data[0]), left[-WINDOW:], to_simplified(middle[:WINDOW]), into_right=False
+    )
     if first is None:
         return None
     last = ""
     if dangling:
         if not closed:
             return None
-        lasts = [c for t in TRAIL_BYTES if (c := _decode_pair(dangling[0], t)) is not None]
         # The last character must make a word with the clean text after the span: the decoded
         # middle alone picks the most frequent word (防空), not the right one (防控).
         last = (
-            _fill(lasts, to_simplified(middle[-WINDOW:]), right[:WINDOW], into_right=True)
+            _fill(
+                _with_lead(dangling[0]),
+                to_simplified(middle[-WINDOW:]),
+                right[:WINDOW],
+                into_right=True,
+            )
             or LOST_MARK
         )
     elif closed:
