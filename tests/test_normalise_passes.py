@@ -289,3 +289,23 @@ def test_one_check_for_clean_up_and_folding_gives_both_passes(text: str) -> None
 @given(st.text(alphabet=st.sampled_from("中a１Ａ \t\u3000\n\r\ufeff\u200b\x07\u030c\ud800")))
 def test_clean_up_and_folding_together_equal_the_two_passes_in_turn(text: str) -> None:
     assert clean_up_and_fold_counted(text) == _clean_up_then_fold(text)
+
+
+@pytest.mark.parametrize(
+    ("damaged", "repaired", "count"),
+    [
+        # Any run of shattered pieces goes with the reading after it, bracketed or not.
+        ("瀘州日?qǐng)?qǐng)?bào)記者", "瀘州日報記者", 1),
+        ("瀘州日?qǐng)?(bào)記者", "瀘州日報記者", 1),
+        ("日?xyz)?(bào)", "日报", 1),
+        ("日?（bào）", "日报", 1),
+        # A piece followed by a bracket, not by a mark, names no lost character.
+        ("人民日?qǐng)(bào)", "人民日?qǐng)(bào)", 0),
+        # No word fits the last reading: the mark stays, with its reading in brackets.
+        ("日?qǐng)?qǐng)", "日?(qǐng)", 0),
+    ],
+)
+def test_recovery_takes_the_shattered_pieces_before_a_reading(
+    damaged: str, repaired: str, count: int
+) -> None:
+    assert COUNTED["recover_lost_characters"](damaged) == (repaired, count)

@@ -171,10 +171,17 @@ def clean_up_and_fold_counted(text: str) -> tuple[str, int, int]:
 # opening bracket. Bracket-less pieces before it ("?qǐng)" in 日?qǐng)?bào)) are the shattered
 # rest of the same damaged span and go with it. A lone bracket-less "?zhǔn)" is not enough to
 # name a character (it is garbage next to mojibake in the seed): strip_pinyin handles it.
+# As a pattern: (?:G)*[mark][(（](R)[)）] | (?:G)+[mark](R)[)）], with G the garbage and R the
+# reading. Every match starts with a mark, so the pattern starts with it, the alternatives
+# written after it (in the order the original tries them: garbage run greedy, then none, then
+# the bracket-less reading) and the reading in group 1, 2 or 3: a pattern that starts with a
+# repeat is tried at every position (~60 ns a character), one that starts with a class is
+# scanned for.
 GARBAGE = f"[{LOST}][{PINYIN_LETTERS}]{{1,6}}[)）]"
+GARBAGE_TAIL = f"[{PINYIN_LETTERS}]{{1,6}}[)）](?:{GARBAGE})*[{LOST}]"
+READING = f"([{PINYIN_LETTERS}]{{1,6}})[)）]"
 LOST_READING_RE = re.compile(
-    f"(?:{GARBAGE})*[{LOST}][(（]([{PINYIN_LETTERS}]{{1,6}})[)）]"
-    f"|(?:{GARBAGE})+[{LOST}]([{PINYIN_LETTERS}]{{1,6}})[)）]"
+    f"[{LOST}](?:{GARBAGE_TAIL}[(（]{READING}|[(（]{READING}|{GARBAGE_TAIL}{READING})"
 )
 # What every LOST_READING_RE match starts with: a mark, then a bracket or a pinyin letter.
 RECOVERABLE_RE = re.compile(f"[{LOST}][(（{PINYIN_LETTERS}]")
@@ -243,7 +250,7 @@ def recover_lost_characters_logged(text: str) -> tuple[str, list[tuple[str, str]
         return text, recovered
 
     def repair(match: re.Match[str]) -> str:
-        reading = match.group(1) or match.group(2)
+        reading = match.group(1) or match.group(2) or match.group(3)
         if not is_syllable(reading):
             return match.group(0)
         raw_left = text[max(0, match.start() - 8 * CONTEXT) : match.start()]
