@@ -8,7 +8,6 @@ The order they run in, and why, is documented in ``docexport/normalise/__init__.
 from __future__ import annotations
 
 import re
-import string
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
@@ -287,8 +286,6 @@ def recover_lost_characters(text: str) -> str:
 # A pinyin syllable (is_syllable as a regex), and the check that a reading carries a tone mark.
 SYLLABLE = syllable_pattern()
 TONED = f"(?=[{PINYIN_LETTERS}]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ])"
-# Every syllable starts with one of these: a bracket or mark not followed by one opens no reading.
-PINYIN_LETTER_SET = frozenset(PINYIN_LETTERS.replace("a-z", string.ascii_lowercase))
 
 
 def _pinyin_pattern(opening: str) -> str:
@@ -320,7 +317,7 @@ PINYIN_RE = re.compile(_pinyin_pattern("("))
 
 @lru_cache(maxsize=1)
 def _wide_pinyin_re() -> re.Pattern[str]:
-    """PINYIN_RE for readings opened by "（", compiled on first use (rare: ~70 ms of start-up)."""
+    """PINYIN_RE for readings opened by "（", compiled on first use (rare; ~70 ms)."""
     return re.compile(_pinyin_pattern("（"))
 
 
@@ -329,7 +326,7 @@ def _lost_garbage_re(mark: str) -> re.Pattern[str]:
     """The garbage of a damaged span that lost its opening bracket: 鏈?zhǔn) keeps only the "?".
 
     One pattern per mark, each starting with its mark (a fast literal scan) and replaced by it,
-    compiled on first use (only text damaged like the seed has any: ~75 ms of start-up each).
+    compiled on first use (only text damaged like the seed has any; ~75 ms each).
     These run before PINYIN_RE and give the same result as one combined pass: a run of garbage
     takes every bracketed reading after it, so what follows it is never a reading PINYIN_RE
     would take.
@@ -337,16 +334,14 @@ def _lost_garbage_re(mark: str) -> re.Pattern[str]:
     return re.compile(f"{re.escape(mark)}{SYLLABLE}[)）](?:[(（]{SYLLABLE}[)）])*")
 
 
-def _opens_reading(text: str, opening: str) -> bool:
-    """Whether some ``opening`` in ``text`` is followed by a pinyin letter, as every match of a
-    pattern that starts with it is: a find per occurrence of a rare character, where running
-    the pattern would scan the whole text."""
-    at = text.find(opening)
-    while at >= 0:
-        if text[at + 1 : at + 2] in PINYIN_LETTER_SET:
-            return True
-        at = text.find(opening, at + 1)
-    return False
+# What every match of a pattern starting with the mark or bracket must start with: a syllable is
+# one to six pinyin letters, and a closing bracket follows it. A cheap scan (it starts with its
+# literal, and the trie is not in it) that keeps the big patterns from running, and from being
+# compiled, for "?" in a URL's query or a "（" before Chinese text.
+READING_AFTER_RE = {
+    opening: re.compile(f"{re.escape(opening)}[{PINYIN_LETTERS}]{{1,6}}[)）]")
+    for opening in (*LOST, "（")
+}
 
 
 def strip_pinyin_counted(text: str) -> Counted:
@@ -354,11 +349,11 @@ def strip_pinyin_counted(text: str) -> Counted:
         return text, 0
     stripped = text
     for mark in LOST:
-        if _opens_reading(stripped, mark):
+        if READING_AFTER_RE[mark].search(stripped):
             stripped = _lost_garbage_re(mark).sub(mark, stripped)
     if "(" in stripped:
         stripped = PINYIN_RE.sub("", stripped)
-    if _opens_reading(stripped, "（"):
+    if READING_AFTER_RE["（"].search(stripped):
         stripped = _wide_pinyin_re().sub("", stripped)
     if stripped is text:
         return text, 0
