@@ -400,7 +400,7 @@ class IdfTable:
     integer (:func:`_word_keys`): its UTF-16 code units, the first character in the high bits,
     zero-padded on the right, so keys sort like the words. The table is one sorted array of
     them (2 MB) and one of values; the few longer words, and any with a character beyond
-    U+FFFF, stay in a dict.
+    U+FFFF, stay in a dict: a word is in one of the two, never both.
 
     A word is looked up by bisecting the keys from Python, one word at a time. ``Enricher``
     caches weights, so lookups are for the few words of an article it has not seen yet (about
@@ -491,20 +491,18 @@ class IdfTable:
         keys, values, long, starts = self._keys, self._values, self._long, self._starts
         found: list[float] = []
         for word in words:
-            value = long.get(word)
-            if value is None:
-                value = default
-                # The key of _word_keys, for a word that can have one: as in _is_short, and
-                # every character in the BMP (one code unit each; the others are in the dict).
-                units = utf_16_be_encode(word, "surrogatepass")[0]
-                if len(units) == 2 * len(word) <= 2 * IDF_SHORT_WORD and "\x00" not in word:
-                    key = int.from_bytes(units, "big") << 16 * (IDF_SHORT_WORD - len(word))
-                    first = key >> 16 * (IDF_SHORT_WORD - 1)
-                    end = starts[first + 1]
-                    at = bisect_left(keys, key, starts[first], end)
-                    if at < end and keys[at] == key:
-                        value = values[at]
-            found.append(value)
+            # The key of _word_keys, for a word that can have one: as in _is_short, and every
+            # character in the BMP (one code unit each). The others are in the dict, and only
+            # they: a short word is looked up in one place, never both.
+            units = utf_16_be_encode(word, "surrogatepass")[0]
+            if len(units) == 2 * len(word) <= 2 * IDF_SHORT_WORD and "\x00" not in word:
+                key = int.from_bytes(units, "big") << 16 * (IDF_SHORT_WORD - len(word))
+                first = key >> 16 * (IDF_SHORT_WORD - 1)
+                end = starts[first + 1]
+                at = bisect_left(keys, key, starts[first], end)
+                found.append(values[at] if at < end and keys[at] == key else default)
+            else:
+                found.append(long.get(word, default))
         return found
 
 
@@ -742,12 +740,13 @@ class Enricher:
     def _weights(self, words: Sequence[str]) -> list[float]:
         """Each word's idf, or 0 for what jieba never counts (one character, space, stop words).
 
-        One batched table lookup for the whole list.
+        One table lookup for the whole list; the rare word TF-IDF skips is looked up too (a stop
+        word, spaces: the callers pass no one-character words), and its value dropped.
         """
-        counted = [self._counted(word) for word in words]
-        kept = [word for word, count in zip(words, counted, strict=True) if count]
-        looked_up = iter(self._idf.lookup(kept, self._median_idf))
-        return [next(looked_up) if c else 0.0 for c in counted]
+        values = self._idf.lookup(words, self._median_idf)
+        return [
+            value if self._counted(word) else 0.0 for word, value in zip(words, values, strict=True)
+        ]
 
     def _counted(self, word: str) -> bool:
         """Whether TF-IDF counts ``word``: not one character, not space, not a stop word."""
