@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -9,7 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from docexport.normalise.pinyin import (
+    LETTER_FORMS,
     SYLLABLES,
+    TONED_ONLY_FORMS,
     chars_with_reading,
     fold_tones,
     is_syllable,
@@ -70,3 +73,17 @@ def test_a_bracketed_reading_matches_exactly_when_it_is_a_syllable(word: str) ->
     # How strip_pinyin uses the pattern: the word, then the closing bracket.
     reading = re.match(f"(?:{syllable_pattern()})\\)", word + ")")
     assert (reading is not None) == is_syllable(word)
+
+
+def test_every_word_of_the_syllable_trie_is_a_syllable() -> None:
+    # All of them, spelled out: strip_pinyin compiles its rare patterns only once is_syllable
+    # has accepted a candidate reading, so the pattern must accept nothing it refuses.
+    pattern = re.compile(syllable_pattern())
+    forms = [tuple(LETTER_FORMS.get(letter, letter) for letter in word) for word in SYLLABLES]
+    words = {
+        "".join(letters)
+        for form in [*forms, *TONED_ONLY_FORMS]
+        for letters in itertools.product(*form)
+    }
+    assert len(words) > 10_000
+    assert all(is_syllable(word) and pattern.fullmatch(word) for word in words)

@@ -334,14 +334,19 @@ def _lost_garbage_re(mark: str) -> re.Pattern[str]:
     return re.compile(f"{re.escape(mark)}{SYLLABLE}[)）](?:[(（]{SYLLABLE}[)）])*")
 
 
-# What every match of a pattern starting with the mark or bracket must start with: a syllable is
-# one to six pinyin letters, and a closing bracket follows it. A cheap scan (it starts with its
-# literal, and the trie is not in it) that keeps the big patterns from running, and from being
-# compiled, for "?" in a URL's query or a "（" before Chinese text.
+# A mark or bracket, then what may be a reading: one to six pinyin letters, a closing bracket.
 READING_AFTER_RE = {
-    opening: re.compile(f"{re.escape(opening)}[{PINYIN_LETTERS}]{{1,6}}[)）]")
+    opening: re.compile(f"{re.escape(opening)}([{PINYIN_LETTERS}]{{1,6}})[)）]")
     for opening in (*LOST, "（")
 }
+
+
+def _reading_after(text: str, opening: str) -> bool:
+    """Whether ``opening`` is followed somewhere in ``text`` by a syllable and a closing bracket,
+    as every match of the pattern that starts with it is (the trie accepts only words
+    ``is_syllable`` accepts). A literal-led scan that keeps the rare patterns from running, and
+    from being compiled, for "?" in a URL's query or "（mm）" in a measurement."""
+    return any(is_syllable(match[1]) for match in READING_AFTER_RE[opening].finditer(text))
 
 
 def strip_pinyin_counted(text: str) -> Counted:
@@ -349,11 +354,11 @@ def strip_pinyin_counted(text: str) -> Counted:
         return text, 0
     stripped = text
     for mark in LOST:
-        if READING_AFTER_RE[mark].search(stripped):
+        if _reading_after(stripped, mark):
             stripped = _lost_garbage_re(mark).sub(mark, stripped)
     if "(" in stripped:
         stripped = PINYIN_RE.sub("", stripped)
-    if READING_AFTER_RE["（"].search(stripped):
+    if _reading_after(stripped, "（"):
         stripped = _wide_pinyin_re().sub("", stripped)
     if stripped is text:
         return text, 0
