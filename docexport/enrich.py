@@ -404,8 +404,10 @@ class IdfTable:
 
     A word is looked up by bisecting the keys from Python, one word at a time. ``Enricher``
     caches weights, so lookups are for the few words of an article it has not seen yet (about
-    seven): a batched numpy ``searchsorted`` cost more in numpy's per-call set-up, paid
-    cache-cold between documents, than in the search itself.
+    seven per article): for so few, a batched numpy ``searchsorted`` costs mostly numpy's
+    per-call set-up. Measured per call, with a tag call between articles: 55 us batched, 18 us
+    bisecting; in a whole convert run, where other stages keep numpy's code warm, about 25 and
+    20 us. Holding keys instead of strings also halves the array (4 MB of ``U4`` before).
     """
 
     def __init__(self, keys: Any, values: Any, long: dict[str, float]) -> None:
@@ -422,7 +424,7 @@ class IdfTable:
         # Where the keys of each first character start (256 kB, 1-2 ms to build): a lookup
         # bisects only the words that share its first character (some 300 for the average
         # word looked up, within a few kB), not the whole 2 MB array, whose every step is a
-        # cache miss once the tagger has run. Measured: about 5 us less per article.
+        # cache miss once the tagger has run (about 5 us less per People's Daily article).
         first = np.arange(0x10000, dtype=np.uint64) << np.uint64(16 * (IDF_SHORT_WORD - 1))
         starts = np.append(np.searchsorted(keys, first), len(keys)).astype(np.int32)
         self._starts = memoryview(starts).cast("B").cast("i")
@@ -662,9 +664,8 @@ class Enricher:
         words = [word for word, _ in tagged]
         # One scan finds what the entity readers need: places and organisations, and the
         # positions the name rules look at: name tags, and surname characters not used as a
-        # function word (和/c, 向/p: about two thirds of the surname tokens), which can open a
-        # name jieba split. Surnames are single characters, so a place or organisation is
-        # checked as a surname only when it is one character long (巴/ns).
+        # function word (和/c, 向/p), which can open a name jieba split. A one-character place
+        # can be such a surname too (巴/ns), so places and organisations are checked as well.
         places: list[str] = []
         organizations: list[str] = []
         candidates: list[int] = []
