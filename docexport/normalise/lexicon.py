@@ -100,7 +100,7 @@ def word_frequency(word: str) -> int:
         return 0
     words, counts, _ = _tables()
     # The array's own method: np.searchsorted(words, …) dispatches through Python wrappers that
-    # cost as much as the search (1.8 -> 1.0 µs a word; mojibake repair looks up ~1,000 a span).
+    # cost as much as the search (1.8 -> 1.0 µs a word). Many words: word_frequencies.
     at = int(words.searchsorted(word))
     return int(counts[at]) if at < len(words) and words[at] == word else 0
 

@@ -144,7 +144,7 @@ def _fill(candidates: Iterable[str], left: str, right: str, *, into_right: bool)
     for c in set(candidates):
         window = left + _simplified_char(c) + right
         slices = _word_slices(len(left), len(window), into_right=into_right)
-        through[c] = [window[at] for at in slices]
+        through[c] = [window[part] for part in slices]
     counts = word_frequencies(word for words in through.values() for word in words)
     scored = sorted(
         ((max(map(counts.__getitem__, words), default=0), c) for c, words in through.items()),

@@ -224,7 +224,7 @@ def _best_fit(left: str, right: str, reading: str) -> str | None:
     through = []
     for char in _simplified_candidates(reading):
         window = left + char + right
-        through.append((char, [window[at] for at in _word_slices(len(left), len(window))]))
+        through.append((char, [window[part] for part in _word_slices(len(left), len(window))]))
     counts = word_frequencies(word for _, words in through for word in words)
     best, best_score = None, 0
     for char, words in through:
@@ -296,7 +296,7 @@ def _pinyin_pattern(opening: str) -> str:
     After a Latin letter or a "?" only tone-marked readings count: "word(de)" may be English,
     "m(xù)" cannot. That branch sets the empty group, which holds the rest of the run to the same
     rule (``(?(1)…)``). The two lookbehinds exclude each other, so this equals two alternatives
-    each with its own tries, at half the compiled size (a trie costs ~35 ms to compile). A run
+    each with its own trie, at half the compiled size (a trie costs ~35 ms to compile). A run
     stops at the first bracket that is not a reading, which stays with the rest. The bracket is
     matched first and the lookbehind checked after (much faster on clean text); checking
     syllables inside the pattern keeps the whole pass a C-level re.sub.
@@ -317,7 +317,7 @@ PINYIN_RE = re.compile(_pinyin_pattern("("))
 
 @lru_cache(maxsize=1)
 def _wide_pinyin_re() -> re.Pattern[str]:
-    """PINYIN_RE for readings opened by "（", compiled on first use (rare; ~70 ms)."""
+    """PINYIN_RE for readings opened by "（", compiled on first use (rare; ~70 ms to compile)."""
     return re.compile(_pinyin_pattern("（"))
 
 
