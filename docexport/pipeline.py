@@ -7,7 +7,11 @@ per-document function: the library calls (:func:`parse`, :func:`parse_file`), th
 pool of :func:`convert` and the Ray runner all call it, so none of them holds stage logic.
 
 Dedup and writing happen in the calling process, in input order, which is what makes the data
-files identical whatever ``jobs`` is and lets ``resume`` skip exactly what was committed.
+files identical whatever ``jobs`` is and lets ``resume`` skip exactly what was committed. One
+shortcut: a document whose title and body give the id of a record already kept is an exact
+duplicate whatever follows, so it leaves the pipeline right after ``parse`` (a :class:`Repeat`)
+instead of being enriched and validated only to be dropped; workers learn the kept ids from the
+parent with each batch (:class:`Announcer`).
 """
 
 from __future__ import annotations
