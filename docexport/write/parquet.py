@@ -12,11 +12,13 @@ A row group is written once ``ROW_GROUP_ROWS`` records, or records whose JSONL l
 and the group's chunks are combined before writing, so the file is the same bytes whichever
 process converted which rows: a run's data files do not depend on ``--jobs``.
 
-The bound is what the writing process's memory rises and falls by: a People's Daily record is a
-~10 KB JSONL line and ~7.6 KB of Arrow data (its tokens), so 16 MiB is ~1 700 records per group,
-and a run's peak memory stops growing once its first row group is written (with groups of
-64 MiB the writer rose and fell by ~90 MB per group, and a 10x corpus peaked ~80 MB above a 1x
-one). Readers are not hurt: 16 MiB of records is a few MB of zstd pages per group.
+The bound is what the writing process's memory rises and falls by: combining and encoding a
+group briefly holds it two or three times over. A People's Daily record is a ~7.6 KB JSONL
+line and ~7.3 KB of Arrow data (mostly its tokens), so 8 MiB is ~1 100 records per group. Measured with
+``--jobs 2`` on the benchmark corpus (peak RSS of the whole process tree): 1x 731 MB, 10x
+755 MB, 20x 762 MB; with 16 MiB groups the 1x run peaked writing its last group after the
+workers had exited, and 10x peaked 12 % above it (64 MiB: ~90 MB swings). Readers are not hurt:
+8 MiB of records is a few MB of zstd pages per group.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ __all__ = [
 
 BATCH_ROWS = 256  # dicts held before conversion to a compact Arrow batch (~10 MB of PD records)
 ROW_GROUP_ROWS = 10_000  # rows per row group at most
-ROW_GROUP_BYTES = 16 * 2**20  # JSONL bytes of the records in a row group at most
+ROW_GROUP_BYTES = 8 * 2**20  # JSONL bytes of the records in a row group at most
 # Joins the strings of a list column for the fast conversion below: an ASCII control character
 # (so no byte of a multi-byte UTF-8 sequence equals it) that news text does not hold.
 SEPARATOR = "\x1f"
