@@ -220,6 +220,16 @@ def build_startup_corpus(root: Path, files: list[Path]) -> Path:
     return root
 
 
+def add_copies(files: list[Path], inputs: Path, big: Path, copies: range) -> None:
+    """Copies of the corpus under ``big/copyN/``, each made distinct by a last line, so no copy
+    is an exact duplicate of another (the memory runs must keep every record)."""
+    for copy in copies:
+        for path in files:
+            target = big / f"copy{copy}" / path.relative_to(inputs)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(path.read_text(encoding="utf-8") + f"（副本{copy}）\n")
+
+
 def hand_written_pipeline(files: list[Path], out: Path) -> None:
     """What a user would write by hand with the same libraries (the (d) baseline)."""
     import jieba.posseg
@@ -324,12 +334,7 @@ def main() -> None:
             results[key] = result
         if not args.skip_memory:
             big = root / "in10"
-            for copy in range(10):
-                for path in files:
-                    target = big / f"copy{copy}" / path.relative_to(inputs)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    # A distinct last line keeps every copy a distinct record (no exact dups).
-                    target.write_text(path.read_text(encoding="utf-8") + f"（副本{copy}）\n")
+            add_copies(files, inputs, big, range(10))
             results["m1"] = run_command(
                 "(c) convert --jobs 2, 1x corpus (memory)",
                 convert_argv(inputs, root / "m1", "--jobs", "2", "--no-near-dedup"),
@@ -349,11 +354,7 @@ def main() -> None:
                 nbytes * 10,
             )
             if args.plateau:
-                for copy in range(10, 20):
-                    for path in files:
-                        target = big / f"copy{copy}" / path.relative_to(inputs)
-                        target.parent.mkdir(parents=True, exist_ok=True)
-                        target.write_text(path.read_text(encoding="utf-8") + f"（副本{copy}）\n")
+                add_copies(files, inputs, big, range(10, 20))
                 results["m20"] = run_command(
                     "(c) convert --jobs 2, 20x corpus (memory)",
                     convert_argv(big, root / "m20", "--jobs", "2", "--no-near-dedup"),
