@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import orjson
@@ -192,3 +193,35 @@ _FULL_CALL = pipeline.DocumentProcessor.__call__
 
 def _without_shortcut(self: DocumentProcessor, source: Source, known: object = None) -> object:
     return _FULL_CALL(self, source, None)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_with_near_dedup_a_repeat_of_a_near_duplicate_still_goes_the_long_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    """Only ids of kept records are known: the exact copy of a document dropped as a near
+    duplicate is checked the long way, and is a near duplicate of the same record again."""
+    root = tmp_path / "in"
+    root.mkdir()
+    body = "今年以来全市重点项目建设进展顺利，一批交通、水利和民生工程提前开工，投资稳步增长。"
+    texts = [f"第{i}号工程简报\n本报讯 {body}{_distinct(i)}。\n" for i in range(pipeline.SMALL_RUN)]
+    edited = texts[0].replace("顺利", "顺当", 1)  # one character: a near duplicate of the first
+    for i, text in enumerate([*texts, edited, texts[0], edited]):
+        (root / f"{i:04d}.txt").write_text(text, encoding="utf-8")
+    options = {"formats": ["parquet", "jsonl"], "near_dedup": True}
+    convert([root], tmp_path / "out", jobs=jobs, **options)
+    monkeypatch.setattr(pipeline.DocumentProcessor, "__call__", _without_shortcut)
+    convert([root], tmp_path / "full", jobs=1, **options)
+    rejects = (tmp_path / "out" / "rejects.jsonl").read_bytes()
+    assert rejects == (tmp_path / "full" / "rejects.jsonl").read_bytes()
+    tail = [orjson.loads(line) for line in rejects.splitlines()[-3:]]
+    assert [r["reason"] for r in tail] == ["near", "exact", "near"]
+    assert len({r["duplicate_of"] for r in tail}) == 1  # all three name the first record
+    for path in sorted((tmp_path / "full" / "data").iterdir()):
+        assert (tmp_path / "out" / "data" / path.name).read_bytes() == path.read_bytes()
+
+
+def _distinct(seed: int) -> str:
+    """300 random common Han characters, different for each seed (no near duplicates)."""
+    rng = random.Random(seed)
+    return "".join(chr(rng.randrange(0x4E00, 0x9000)) for _ in range(300))
