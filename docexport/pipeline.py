@@ -31,8 +31,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from itertools import chain, islice
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Any
+
+import pyarrow as pa
 
 from docexport import __version__
 from docexport.data import Failure, Reject, Source
@@ -48,6 +51,7 @@ from docexport.schema import arrow_schema, csv_columns, load_schema
 from docexport.validate import RecordValidator
 from docexport.write import DatasetWriter
 from docexport.write.encode import EncodedRecord, RecordEncoder
+from docexport.write.parquet import reduce_batch_as_ipc
 
 __all__ = [
     "DEFAULT_MAX_DOC_SIZE",
@@ -865,6 +869,8 @@ def _init_worker(options: Options, transport: Transport | None = None) -> None:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _WORKER = _processor(options)  # inherited from the parent when forked, else built here
     _TRANSPORT = transport
+    # Results go back through multiprocessing's pickler: Arrow batches as one IPC stream.
+    ForkingPickler.register(pa.RecordBatch, reduce_batch_as_ipc)
 
 
 def _process_batch(

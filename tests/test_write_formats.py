@@ -161,3 +161,16 @@ def test_rows_taken_out_of_order_from_a_worker_batch(tmp_path: Path) -> None:
         shard.add_encoded(_Encoded(b"x", arrow=ArrowRow(worker, index)))  # type: ignore[arg-type]
     shard.close()
     assert pq.read_table(shard.temp_path).column("id").to_pylist() == ["0", "2", "3", "5"]
+
+
+def test_a_batch_sent_as_ipc_arrives_equal() -> None:
+    rows = [
+        {"id": "a", "tokens": ["新华社", ""], "paragraphs": ["第一段。"]},
+        {"id": "b", "tokens": None, "paragraphs": []},
+    ]
+    batch = pa.RecordBatch.from_pylist(rows, schema=LISTS)
+    rebuild, args = parquet.reduce_batch_as_ipc(batch)
+    back = rebuild(*args)
+    assert back.equals(batch)
+    assert back.schema.equals(LISTS)
+    assert back.slice(1, 1).to_pylist() == rows[1:]
