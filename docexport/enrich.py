@@ -26,8 +26,6 @@ import contextlib
 import functools
 import os
 import re
-from bisect import bisect_left
-from codecs import utf_16_be_encode
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -387,61 +385,38 @@ IDF_STOP_WORDS = frozenset(
 )
 
 
-# Words up to this many characters (97 % of jieba's idf table) live in a sorted numpy array,
-# each as one 64-bit key: four UTF-16 code units of 16 bits.
+# Words up to this many characters (97 % of jieba's idf table) live in a sorted numpy array.
 IDF_SHORT_WORD = 4
 
 
 class IdfTable:
     """jieba's idf values, held compactly: every worker process keeps one.
 
-    As a dict of 270 000 Python strings the table costs about 60 MB per process. Here each
-    word of up to IDF_SHORT_WORD characters, all in the Basic Multilingual Plane, is one 64-bit
-    integer (:func:`_word_keys`): its UTF-16 code units, the first character in the high bits,
-    zero-padded on the right, so keys sort like the words. The table is one sorted array of
-    them (2 MB) and one of values; the few longer words, and any with a character beyond
-    U+FFFF, stay in a dict: a word is in one of the two, never both.
-
-    A word is looked up by bisecting the keys from Python, one word at a time. ``Enricher``
-    caches weights, so lookups are for the few words of an article it has not seen yet (about
-    seven per article): for so few, a batched numpy ``searchsorted`` costs mostly numpy's
-    per-call set-up. Measured per call, with a tag call between articles: 55 us batched, 18 us
-    bisecting; in a whole convert run, where other stages keep numpy's code warm, about 25 and
-    20 us. Holding keys instead of strings also halves the array (4 MB of ``U4`` before).
+    As a dict of 270 000 Python strings the table costs about 60 MB per process; here the
+    words of up to IDF_SHORT_WORD characters are one sorted fixed-width array (4 MB) looked up
+    by bisection, a batch of words per call, and the few longer words stay in a dict. A word
+    is looked up once per process (``Enricher`` caches weights), so bisection costs little.
     """
 
-    def __init__(self, keys: Any, values: Any, long: dict[str, float]) -> None:
+    def __init__(self, short: Any, values: Any, long: dict[str, float]) -> None:
         import numpy as np
 
+        self._np = np
+        self._short, self._values, self._long = short, values, long
         every = np.concatenate([values, np.array(list(long.values()), dtype=np.float64)])
         self.median = float(np.sort(every)[len(every) // 2])
         # The largest weight one occurrence of a word can have (``median`` is a table value).
         self.maximum = float(every.max()) if len(every) else 0.0
-        self._keys_array, self._values_array = keys, values
-        # Memory views: one item is a Python int or float, read without numpy's per-call
-        # machinery, and ``bisect`` can walk them.
-        self._keys = memoryview(keys).cast("B").cast("Q")
-        # Where the keys of each first character start (256 kB, 1-2 ms to build): a lookup
-        # bisects only the words that share its first character (some 300 for the average
-        # word looked up, within a few kB), not the whole 2 MB array, whose every step is a
-        # cache miss once the tagger has run (about 5 us less per People's Daily article).
-        first = np.arange(0x10000, dtype=np.uint64) << np.uint64(16 * (IDF_SHORT_WORD - 1))
-        starts = np.append(np.searchsorted(keys, first), len(keys)).astype(np.int32)
-        self._starts = memoryview(starts).cast("B").cast("i")
-        self._values = memoryview(values).cast("B").cast("d")
-        self._long = long
-        # Short words kept in the dict for a character beyond U+FFFF (none in jieba's table).
-        self._astral = {word: value for word, value in long.items() if self._is_short(word)}
 
     @classmethod
     def from_pairs(cls, words: Sequence[str], values: Sequence[float]) -> IdfTable:
         """The table of ``words[i] -> values[i]``; a repeated word keeps its last value."""
-        keys, numbers, long_words, long_values = _idf_arrays(words, values)
+        short, numbers, long_words, long_values = _idf_arrays(words, values)
         long = dict(zip(long_words.split("\n") if long_words else [], long_values, strict=True))
-        return cls(keys, numbers, long)
+        return cls(short, numbers, long)
 
     def __len__(self) -> int:
-        return len(self._keys) + len(self._long)
+        return len(self._short) + len(self._long)
 
     def most_common(self, count: int) -> list[str]:
         """The ``count`` short words of lowest idf (the most widely used), lowest first.
@@ -449,38 +424,12 @@ class IdfTable:
         >>> IdfTable.from_pairs(["新闻", "记者", "罕见词"], [5.0, 4.0, 12.0]).most_common(2)
         ['记者', '新闻']
         """
-        return [word for word, _ in self._lowest(count)]
-
-    def _lowest(self, count: int) -> list[tuple[str, float]]:
-        """:meth:`most_common` with each word's idf, read off the table instead of looked up.
-
-        Ties are broken by word, as a stable sort of the values in key order would: the
-        ``count`` lowest are picked by a partition (a full sort of 260 000 values costs
-        about 15 ms of every process's start-up), then only those are sorted.
-        """
-        import numpy as np
-
-        values = self._values_array
-        if count < 0:  # as a slice ``[:count]`` of all the short words would read it
-            count = max(0, len(values) + len(self._astral) + count)
-        if count < len(values):
-            bound = np.partition(values, count)[count]  # every value below it is picked
-            below = np.flatnonzero(values < bound)
-            tied = np.flatnonzero(values == bound)[: count - len(below)]
-            picked = np.concatenate([below, tied])  # in key order, ties the lowest keys
-        else:
-            picked = np.arange(len(values))
-        order = picked[np.argsort(values[picked], kind="stable")][:count]
-        found = list(zip(_key_words(self._keys_array[order]), values[order].tolist(), strict=True))
-        if not self._astral:
-            return found
-        # The array is in word order, so its stable sort by value is a sort by (value, word).
-        ranked = sorted([(value, word) for word, value in [*found, *self._astral.items()]])
-        return [(word, value) for value, word in ranked[:count]]
+        order = self._np.argsort(self._values, kind="stable")[:count]
+        return self._short[order].tolist()  # type: ignore[no-any-return]
 
     @staticmethod
     def _is_short(word: str) -> bool:
-        # A NUL would read as the right padding and could match a shorter word.
+        # A NUL would be dropped by the fixed-width array and could match another word.
         return len(word) <= IDF_SHORT_WORD and "\x00" not in word
 
     def lookup(self, words: Sequence[str], default: float) -> list[float]:
@@ -490,70 +439,34 @@ class IdfTable:
         >>> table.lookup(["记者", "新闻发布会", "无此词", "新闻"], 1.0)
         [6.0, 9.0, 1.0, 5.0]
         """
-        keys, values, long, starts = self._keys, self._values, self._long, self._starts
-        found: list[float] = []
-        for word in words:
-            # The key of _word_keys, for a word that can have one: as in _is_short, and every
-            # character in the BMP (one code unit each). The others are in the dict, and only
-            # they: a short word is looked up in one place, never both.
-            units = utf_16_be_encode(word, "surrogatepass")[0]
-            if len(units) == 2 * len(word) <= 2 * IDF_SHORT_WORD and "\x00" not in word:
-                key = int.from_bytes(units, "big") << 16 * (IDF_SHORT_WORD - len(word))
-                first = key >> 16 * (IDF_SHORT_WORD - 1)
-                end = starts[first + 1]
-                at = bisect_left(keys, key, starts[first], end)
-                found.append(values[at] if at < end and keys[at] == key else default)
-            else:
-                found.append(long.get(word, default))
+        np = self._np
+        found = [self._long.get(word, default) for word in words]
+        short = [i for i, word in enumerate(words) if self._is_short(word)]
+        if short and len(self._short):
+            keys = np.array([words[i] for i in short], dtype=f"U{IDF_SHORT_WORD}")
+            at = np.minimum(np.searchsorted(self._short, keys), len(self._short) - 1)
+            hit = self._short[at] == keys
+            values = np.where(hit, self._values[at], default).tolist()
+            for i, value in zip(short, values, strict=True):
+                found[i] = value
         return found
 
 
-def _word_keys(words: Any) -> Any:
-    """The 64-bit keys of an array of short words (fixed-width ``U4``, all characters in the BMP).
-
-    A word's code points are its UTF-16 code units; the array pads short words with zeros.
-    """
-    import numpy as np
-
-    codes = words.view(np.uint32).reshape(len(words), IDF_SHORT_WORD)
-    keys = np.zeros(len(words), dtype=np.uint64)
-    for column in range(IDF_SHORT_WORD):
-        keys |= codes[:, column].astype(np.uint64) << np.uint64(16 * (IDF_SHORT_WORD - 1 - column))
-    return keys
-
-
-def _key_words(keys: Any) -> list[str]:
-    """The words of an array of keys (the inverse of :func:`_word_keys`)."""
-    import numpy as np
-
-    shifts = np.arange(16 * (IDF_SHORT_WORD - 1), -1, -16, dtype=np.uint64)
-    codes = ((keys[:, None] >> shifts) & np.uint64(0xFFFF)).astype(np.uint32)
-    # Zero code units are the right padding, which a fixed-width string drops.
-    return codes.view(f"U{IDF_SHORT_WORD}")[:, 0].tolist()  # type: ignore[no-any-return]
-
-
 def _idf_arrays(words: Sequence[str], values: Sequence[float]) -> tuple[Any, Any, str, list[float]]:
-    """(sorted keys of the short words, their values, the other words joined by newlines, their
-    values)."""
+    """(sorted short words, their values, the long words joined by newlines, their values)."""
     import numpy as np
 
     short = [i for i, word in enumerate(words) if IdfTable._is_short(word)]
-    array = np.array([words[i] for i in short], dtype=f"U{IDF_SHORT_WORD}")
-    if len(array) and array.view(np.uint32).max() > 0xFFFF:
-        # A character beyond U+FFFF takes two UTF-16 code units: the word goes to the dict.
-        astral = (array.view(np.uint32).reshape(len(array), IDF_SHORT_WORD) > 0xFFFF).any(axis=1)
-        short = [i for i, skip in zip(short, astral.tolist(), strict=True) if not skip]
-        array = array[~astral]
-    keys = _word_keys(array)
-    numbers = np.array([values[i] for i in short], dtype=np.float64)
+    short_set = set(short)
     # Like a dict built in file order, a repeated word keeps its last value: a stable sort
     # puts repeats next to each other in file order, and the last of each run is kept.
-    order = np.argsort(keys, kind="stable")
-    keys, numbers = keys[order], numbers[order]
-    last = np.append(keys[1:] != keys[:-1], True) if len(keys) else np.array([], dtype=bool)
-    short_set = set(short)
+    array = np.array([words[i] for i in short], dtype=f"U{IDF_SHORT_WORD}")
+    numbers = np.array([values[i] for i in short], dtype=np.float64)
+    order = np.argsort(array, kind="stable")
+    array, numbers = array[order], numbers[order]
+    last = np.append(array[1:] != array[:-1], True) if len(array) else np.array([], dtype=bool)
     long = {word: values[i] for i, word in enumerate(words) if i not in short_set}
-    return keys[last], numbers[last], "\n".join(long), list(long.values())
+    return array[last], numbers[last], "\n".join(long), list(long.values())
 
 
 @functools.lru_cache(maxsize=1)
@@ -578,9 +491,9 @@ def _read_idf() -> IdfTable:
     # are freed: a few survivors scattered among them would keep the allocator from handing
     # their memory back (measured: +55 MB per process instead of about +10 MB).
     del fields
-    keys, numbers, long_words, long_values = arrays
+    short, numbers, long_words, long_values = arrays
     long = dict(zip(long_words.split("\n") if long_words else [], long_values, strict=True))
-    return IdfTable(keys, numbers, long)
+    return IdfTable(short, numbers, long)
 
 
 def _release_freed_memory() -> None:
@@ -643,11 +556,8 @@ class Enricher:
         self._tag = _tagger(engine, words)
         self._idf, self._median_idf, self._stop_words = _idf()
         if not _WEIGHTS:
-            # The same weights as :meth:`_weights` gives, read off the table with the words.
-            _WEIGHTS.update(
-                (word, value if self._counted(word) else 0.0)
-                for word, value in self._idf._lowest(PRELOADED_WEIGHTS)
-            )
+            common = self._idf.most_common(PRELOADED_WEIGHTS)
+            _WEIGHTS.update(zip(common, self._weights(common), strict=True))
         self._name_freq = _name_freq()
         self._traditional_re, self._to_simplified = _traditional()
 
