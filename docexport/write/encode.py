@@ -27,13 +27,6 @@ from docexport.write.parquet import ArrowRow, records_to_batch
 
 __all__ = ["EncodedRecord", "RecordEncoder"]
 
-# Pickling a list of strings costs ~0.3 µs per string (each is memoised), and a record's token
-# list holds hundreds. Such lists travel joined by this separator, a control character that
-# news text does not hold (a list whose strings do hold it travels as it is)...
-JOIN_SEPARATOR = "\x1f"  # ASCII unit separator
-# ...when they are at least this long; short lists are cheaper to pickle as they are.
-JOIN_MIN_ITEMS = 16
-
 
 @dataclass(frozen=True)
 class EncodedRecord:
@@ -50,45 +43,6 @@ class EncodedRecord:
     record: dict[str, Any] | None = None
     repairs: Mapping[str, Any] = field(default_factory=dict)
     arrow: ArrowRow | None = None
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle long lists of strings in the record (its tokens) as one joined string each:
-        sending a record from a worker to the writer's process then costs ~70 µs less to
-        pickle and ~20 µs less to unpickle, and it unpickles equal to what was pickled (a str
-        subclass in such a list comes back as a plain str of the same value)."""
-        joined = _joined_lists(self.record) if self.record is not None else {}
-        if not joined:
-            return (EncodedRecord, (self.line, self.csv, self.record, self.repairs, self.arrow))
-        assert self.record is not None
-        slim = {key: None if key in joined else value for key, value in self.record.items()}
-        return (_unpickle, (self.line, self.csv, slim, self.repairs, joined))
-
-
-def _joined_lists(record: Mapping[str, Any]) -> dict[str, str]:
-    """The record's long lists of strings, each joined by :data:`JOIN_SEPARATOR` (only those
-    that split back into exactly the same strings)."""
-    joined = {}
-    for key, value in record.items():
-        if type(value) is list and len(value) >= JOIN_MIN_ITEMS:
-            try:
-                text = JOIN_SEPARATOR.join(value)
-            except TypeError:  # not all strings
-                continue
-            if text.count(JOIN_SEPARATOR) == len(value) - 1:  # none inside a string
-                joined[key] = text
-    return joined
-
-
-def _unpickle(
-    line: bytes,
-    csv: bytes | None,
-    record: dict[str, Any],
-    repairs: Mapping[str, Any],
-    joined: Mapping[str, str],
-) -> EncodedRecord:
-    for key, text in joined.items():
-        record[key] = text.split(JOIN_SEPARATOR)  # same key, so the key order is kept
-    return EncodedRecord(line=line, csv=csv, record=record, repairs=repairs)
 
 
 class RecordEncoder:
