@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from docexport.normalise.passes import (
     COUNTED,
-    clean_up_and_fold_counted,
     clean_up_text,
     collapse_spurious_commas,
     fold_fullwidth_alnum,
@@ -255,40 +252,6 @@ def test_widening_keeps_lost_characters_across_rounds(
     damaged: str, repaired: str, count: int
 ) -> None:
     assert COUNTED["widen_cjk_punctuation"](damaged) == (repaired, count)
-
-
-def _clean_up_then_fold(text: str) -> tuple[str, int, int]:
-    cleaned, cleanups = COUNTED["clean_up_text"](text)
-    folded, folds = COUNTED["fold_fullwidth_alnum"](cleaned)
-    return folded, cleanups, folds
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "abc",
-        "干净的文本\n",
-        "１９９８年\n",
-        "\ufeff标题",
-        "行尾 \n下一行",
-        "行尾\u3000",
-        "a\tb\n",
-        "一\n\n\n二",
-        "一\n\n二\n",
-        "zhu\u030cn",
-        "坏\ud800字",
-        "ＷＨＯ\r\n",
-        "\u3000\u3000正文",
-    ],
-)
-def test_one_check_for_clean_up_and_folding_gives_both_passes(text: str) -> None:
-    assert clean_up_and_fold_counted(text) == _clean_up_then_fold(text)
-
-
-@given(st.text(alphabet=st.sampled_from("中a１Ａ \t\u3000\n\r\ufeff\u200b\x07\u030c\ud800")))
-def test_clean_up_and_folding_together_equal_the_two_passes_in_turn(text: str) -> None:
-    assert clean_up_and_fold_counted(text) == _clean_up_then_fold(text)
 
 
 @pytest.mark.parametrize(

@@ -116,14 +116,9 @@ def normalise(text: str, *, script: str = "simplified", **switches: bool) -> Nor
     repairs = dict.fromkeys(REPAIR_KEYS, 0)
     spans: list[RepairSpan] = []
 
-    if enabled["clean_up_text"] and enabled["fold_fullwidth_alnum"]:
-        text, repairs["cleanup"], repairs["fullwidth_folded"] = passes.clean_up_and_fold_counted(
-            text
-        )
-    else:
-        for name in ("clean_up_text", "fold_fullwidth_alnum"):
-            if enabled[name]:
-                text, repairs[COUNTER[name]] = passes.COUNTED[name](text)
+    for name in ("clean_up_text", "fold_fullwidth_alnum"):
+        if enabled[name]:
+            text, repairs[COUNTER[name]] = passes.COUNTED[name](text)
     if enabled["recover_lost_characters"]:
         text, recovered = passes.recover_lost_characters_logged(text)
         if recovered:

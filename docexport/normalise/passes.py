@@ -142,29 +142,6 @@ def fold_fullwidth_alnum(text: str) -> str:
     return fold_fullwidth_alnum_counted(text)[0]
 
 
-# What either of the two passes above acts on, so one scan clears both on clean text: a
-# character-class scan costs the same for one class as for two merged.
-CLEANUP_OR_FULLWIDTH_RE = re.compile(f"[{CLEANUP_CHARS}{FULLWIDTH_ALNUM_CHARS}]")
-
-
-def clean_up_and_fold_counted(text: str) -> tuple[str, int, int]:
-    """``clean_up_text_counted`` then ``fold_fullwidth_alnum_counted``: the text and both counts.
-
-    ``normalise()`` runs the two passes back to back. On text neither would change (nearly
-    every article) this makes the checks each pass opens with, but scans the text once for
-    the characters of both (~2 µs per article saved); otherwise it runs the two passes.
-    """
-    if (
-        CLEANUP_OR_FULLWIDTH_RE.search(text) is None
-        and not _has_line_work(text)
-        and (text.isascii() or unicodedata.is_normalized("NFC", text))
-    ):
-        return text, 0, 0
-    text, cleaned = clean_up_text_counted(text)
-    text, folded = fold_fullwidth_alnum_counted(text)
-    return text, cleaned, folded
-
-
 # ---- recover_lost_characters ---------------------------------------------------------------
 # A lost character that kept its reading: "?(bào)", or "?bào)" when the "?" also ate the
 # opening bracket. Bracket-less pieces before it ("?qǐng)" in 日?qǐng)?bào)) are the shattered
