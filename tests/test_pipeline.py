@@ -21,6 +21,7 @@ from docexport.pipeline import (
     convert,
     year_from_metadata,
 )
+from docexport.write.parquet import reduce_batch_as_ipc
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -225,3 +226,19 @@ def _distinct(seed: int) -> str:
     """300 random common Han characters, different for each seed (no near duplicates)."""
     rng = random.Random(seed)
     return "".join(chr(rng.randrange(0x4E00, 0x9000)) for _ in range(300))
+
+
+def _registered_reducer() -> bool:
+    from multiprocessing.reduction import ForkingPickler
+
+    import pyarrow as pa
+
+    return ForkingPickler._extra_reducers.get(pa.RecordBatch) is reduce_batch_as_ipc
+
+
+def test_workers_send_arrow_batches_as_ipc() -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    options = Options(enrich=False)
+    with ProcessPoolExecutor(1, initializer=pipeline._init_worker, initargs=(options,)) as pool:
+        assert pool.submit(_registered_reducer).result() is True

@@ -174,3 +174,11 @@ def test_a_batch_sent_as_ipc_arrives_equal() -> None:
     assert back.equals(batch)
     assert back.schema.equals(LISTS)
     assert back.slice(1, 1).to_pylist() == rows[1:]
+
+
+def test_lists_of_strings_take_the_bulk_path_unless_a_string_holds_the_separator() -> None:
+    # records_to_batch equals from_pylist either way; this pins that the fast path is the one
+    # taken for ordinary token lists, and that the fallback is taken only when it must be.
+    assert parquet._string_lists([["新华社", "电"], None, []], STRINGS) is not None
+    assert parquet._string_lists([["含\x1f分隔符"]], STRINGS) is None
+    assert parquet._string_lists(["不是列表"], STRINGS) is None
