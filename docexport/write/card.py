@@ -45,21 +45,23 @@ def _dtype(arrow_type: pa.DataType) -> str:
     return _DTYPES.get(text, text)
 
 
+def _fields(key: str, struct: pa.StructType, indent: str) -> list[str]:
+    """``key:`` followed by a struct's fields (a struct, or a list of structs)."""
+    lines = [f"{indent}{key}:"]
+    for child in struct:
+        lines += _field(child, indent)
+    return lines
+
+
 def _body(arrow_type: pa.DataType, indent: str) -> list[str]:
     """YAML lines describing one type as a mapping (``dtype: …``, ``list: …``, ``struct: …``)."""
     if pa.types.is_struct(arrow_type):
-        lines = [f"{indent}struct:"]
-        for child in arrow_type:
-            lines += _field(child, indent)
-        return lines
+        return _fields("struct", arrow_type, indent)
     if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
         key = "list" if pa.types.is_list(arrow_type) else "large_list"
         item = arrow_type.value_type
         if pa.types.is_struct(item):
-            lines = [f"{indent}{key}:"]
-            for child in item:
-                lines += _field(child, indent)
-            return lines
+            return _fields(key, item, indent)
         if pa.types.is_list(item) or pa.types.is_large_list(item):
             return [f"{indent}{key}:", *_body(item, indent + "  ")]
         return [f"{indent}{key}: {_dtype(item)}"]
