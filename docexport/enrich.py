@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from docexport.cache import cached_arrays
 from docexport.data import Article, Enrichment
 from docexport.errors import OptionError
 from docexport.lexicon.surnames import COMPOUND_SURNAMES, SURNAMES
@@ -368,11 +369,26 @@ def _name_freq() -> dict[str, int]:
     """jieba's dictionary frequency of every word it tags as a name, loaded once.
 
     Common words that the dictionary tags ``nr`` are frequent; real names are rare or absent.
-    Every worker process pays this load at start-up, so one regex scan picks the few
-    thousand name lines out of the 350 000, instead of splitting every line in Python.
+    Every worker process pays this load at start-up: it comes from the cache
+    (:mod:`docexport.cache`) after the first run.
     """
-    text = _jieba_file("dict.txt").read_text(encoding="utf-8")
-    return {word: int(count) for word, count in NAME_ENTRY_RE.findall(text)}
+    source = _jieba_file("dict.txt")
+    arrays = cached_arrays("names", 1, source, lambda: _parse_names(source))
+    words = arrays["words"].tobytes().decode("utf-8").split("\n") if arrays["counts"].size else []
+    return dict(zip(words, arrays["counts"].tolist(), strict=True))
+
+
+def _parse_names(source: Path) -> dict[str, Any]:
+    """The name lines of jieba's dict.txt as arrays: one regex scan picks the few thousand
+    name lines out of the 350 000, instead of splitting every line in Python."""
+    import numpy as np
+
+    pairs = NAME_ENTRY_RE.findall(source.read_text(encoding="utf-8"))
+    words = "\n".join(word for word, _ in pairs).encode("utf-8")
+    return {
+        "words": np.frombuffer(words, dtype=np.uint8),  # joined by newlines, as UTF-8
+        "counts": np.array([int(count) for _, count in pairs], dtype=np.int64),
+    }
 
 
 # The English stop words jieba.analyse's TF-IDF skips (its KeywordExtractor.STOP_WORDS); a
@@ -485,15 +501,31 @@ def _idf() -> tuple[IdfTable, float, frozenset[str]]:
 
 
 def _read_idf() -> IdfTable:
-    fields = _jieba_file("analyse", "idf.txt").read_text(encoding="utf-8").split()
-    arrays = _idf_arrays(fields[0::2], list(map(float, fields[1::2])))
-    # The long words are re-made from one joined string once the 540 000 temporary strings
-    # are freed: a few survivors scattered among them would keep the allocator from handing
-    # their memory back (measured: +55 MB per process instead of about +10 MB).
-    del fields
-    short, numbers, long_words, long_values = arrays
-    long = dict(zip(long_words.split("\n") if long_words else [], long_values, strict=True))
-    return IdfTable(short, numbers, long)
+    source = _jieba_file("analyse", "idf.txt")
+    arrays = cached_arrays("idf", 1, source, lambda: _parse_idf(source))
+    # The long words' dict is made here, once the parse's 540 000 temporary strings are freed:
+    # a few survivors scattered among them would keep the allocator from handing their memory
+    # back (measured: +55 MB per process instead of about +10 MB).
+    long_words, long_values = arrays["long_words"].tolist(), arrays["long_values"].tolist()
+    return IdfTable(
+        arrays["short"], arrays["values"], dict(zip(long_words, long_values, strict=True))
+    )
+
+
+def _parse_idf(source: Path) -> dict[str, Any]:
+    """jieba's idf.txt as the arrays :class:`IdfTable` is made of."""
+    import numpy as np
+
+    fields = source.read_text(encoding="utf-8").split()
+    short, numbers, long_words, long_values = _idf_arrays(
+        fields[0::2], list(map(float, fields[1::2]))
+    )
+    return {
+        "short": short,
+        "values": numbers,
+        "long_words": np.array(long_words.split("\n") if long_words else [], dtype=str),
+        "long_values": np.array(long_values, dtype=np.float64),
+    }
 
 
 def _release_freed_memory() -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +14,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus  # importable thanks to the path set above
+
+# The derived-table cache (docexport.cache) goes to a directory of this session, removed at
+# exit, inherited by the CLI subprocesses the tests start: a test run never writes to the
+# user's ~/.cache, and never reads tables an older checkout saved there.
+_CACHE = tempfile.mkdtemp(prefix="docexport-test-cache-")
+os.environ["DOCEXPORT_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, True)
 
 SEEDS = corpus.PROJECT_ROOT / "seeds"
 SEED_PATH = SEEDS / "000_6cb851ef0d431e0c.txt"

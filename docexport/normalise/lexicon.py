@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from docexport.cache import cached_arrays
+
 __all__ = ["char_log_frequency", "word_frequencies", "word_frequency"]
 
 # Longest word looked up when scoring a candidate in context; jieba's multi-character idioms
@@ -34,9 +36,12 @@ def _tables() -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
     (5 MB) instead of a dict of Python strings; lookups are rare (only around damage), so the
     microseconds a bisection costs do not show. The parse makes a million temporary strings;
     glibc keeps the heap pages they freed unless asked (:func:`_release_freed_memory`), which
-    takes the load from +48 MB per process (the old dict of strings) to about +10 MB.
+    takes the load from +48 MB per process (the old dict of strings) to about +10 MB. After the
+    first run the arrays come from the cache (:mod:`docexport.cache`), with no parse at all.
     """
-    table, counts, chars, sums = _read_dictionary()
+    source = _dictionary_path()
+    arrays = cached_arrays("lexicon", 1, source, lambda: _read_dictionary(source))
+    table, counts, chars, sums = (arrays[key] for key in ("words", "counts", "chars", "sums"))
     total = float(sums.sum()) or 1.0
     logs = {
         chr(code): math.log(count / total)
@@ -54,18 +59,24 @@ def _release_freed_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)
 
 
-def _read_dictionary() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """jieba's dict.txt as arrays: sorted short words, their counts, characters, their counts.
+def _dictionary_path() -> Path:
+    """jieba's dict.txt, found without importing jieba (0.1 s of imports a worker would pay
+    for one file path)."""
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("the normalise lexicon needs jieba: pip install jieba")
+    return Path(spec.origin).parent / "dict.txt"
+
+
+def _read_dictionary(source: Path) -> dict[str, np.ndarray]:
+    """jieba's dict.txt as arrays: sorted short words, their counts, characters (as code
+    points), their counts.
 
     One ``split`` of the whole file (each line is ``word count tag``); the character counts
     are summed by numpy over the code points of all words joined, each weighted by its word's
     count.
     """
-    # Found without importing jieba (0.1 s of imports a worker would pay for one file path).
-    spec = importlib.util.find_spec("jieba")
-    if spec is None or spec.origin is None:
-        raise ModuleNotFoundError("the normalise lexicon needs jieba: pip install jieba")
-    text = (Path(spec.origin).parent / "dict.txt").read_text(encoding="utf-8")
+    text = source.read_text(encoding="utf-8")
     fields = text.split()
     if len(fields) == 3 * text.count("\n"):
         words, counts = fields[0::3], fields[1::3]
@@ -87,7 +98,7 @@ def _read_dictionary() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     order = np.argsort(table, kind="stable")
     table, table_counts = table[order], table_counts[order]
     last = np.append(table[1:] != table[:-1], True)
-    return table[last], table_counts[last], chars, sums[chars]
+    return {"words": table[last], "counts": table_counts[last], "chars": chars, "sums": sums[chars]}
 
 
 def word_frequency(word: str) -> int:

@@ -18,6 +18,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from docexport.cache import cached_arrays
+
 __all__ = ["SYLLABLES", "chars_with_reading", "fold_tones", "is_syllable", "syllable_pattern"]
 
 # Every toneless Mandarin syllable, one initial group per line. Single vowels (a, e, o) are left
@@ -168,6 +172,13 @@ def _trie_pattern(node: dict[str, Any]) -> str:
     return f"(?:{'|'.join(branches)})"
 
 
+def _pinyin_json() -> Path | None:
+    """pypinyin's character table as JSON, or None when this install of it has none."""
+    spec = importlib.util.find_spec("pypinyin")
+    table = Path(spec.origin).parent / "pinyin_dict.json" if spec and spec.origin else None
+    return table if table is not None and table.is_file() else None
+
+
 def _pinyin_table() -> dict[str, str] | dict[int, str]:
     """pypinyin's code point -> "reading,reading" table, read without importing pypinyin.
 
@@ -175,9 +186,8 @@ def _pinyin_table() -> dict[str, str] | dict[int, str]:
     which only its own segmentation uses; the character table it ships as JSON is all this
     module needs. An install without the JSON file falls back to the module.
     """
-    spec = importlib.util.find_spec("pypinyin")
-    table = Path(spec.origin).parent / "pinyin_dict.json" if spec and spec.origin else None
-    if table is not None and table.is_file():
+    table = _pinyin_json()
+    if table is not None:
         loaded: dict[str, str] = json.loads(table.read_text(encoding="utf-8"))
         return loaded
     from pypinyin.pinyin_dict import pinyin_dict
@@ -187,7 +197,20 @@ def _pinyin_table() -> dict[str, str] | dict[int, str]:
 
 @lru_cache(maxsize=1)
 def _reading_index() -> dict[str, tuple[str, ...]]:
-    """Reading (toned, and toneless) -> characters with that reading, from pypinyin's table."""
+    """Reading (toned, and toneless) -> characters with that reading, from pypinyin's table
+    (from the cache, :mod:`docexport.cache`, after the first run)."""
+    arrays = cached_arrays("readings", 1, _pinyin_json(), _index_arrays)
+    chars = arrays["chars"].tobytes().decode("utf-32-le")
+    ends = arrays["ends"].tolist()
+    return {
+        reading: tuple(chars[start:end])
+        for reading, start, end in zip(arrays["readings"].tolist(), [0, *ends], ends, strict=False)
+    }
+
+
+def _index_arrays() -> dict[str, np.ndarray]:
+    """The reading index as arrays: the readings, all their characters in one run (as code
+    points), and where each reading's characters end in it."""
     index: dict[str, list[str]] = {}
     for code, readings in _pinyin_table().items():
         char = chr(int(code))
@@ -196,7 +219,13 @@ def _reading_index() -> dict[str, tuple[str, ...]]:
             toneless = fold_tones(reading)
             if toneless != reading:
                 index.setdefault(toneless, []).append(char)
-    return {reading: tuple(dict.fromkeys(chars)) for reading, chars in index.items()}
+    runs = ["".join(dict.fromkeys(chars)) for chars in index.values()]
+    joined = "".join(runs)
+    return {
+        "readings": np.array(list(index), dtype=str),
+        "chars": np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32),
+        "ends": np.cumsum([len(run) for run in runs], dtype=np.int64),
+    }
 
 
 def chars_with_reading(reading: str) -> tuple[str, ...]:

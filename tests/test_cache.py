@@ -1,0 +1,117 @@
+"""The on-disk cache of derived tables: the same tables either way, and never a hard failure."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from docexport import cache, enrich
+
+lexicon = importlib.import_module("docexport.normalise.lexicon")
+pinyin = importlib.import_module("docexport.normalise.pinyin")
+
+
+def _fresh(monkeypatch: pytest.MonkeyPatch, directory: str) -> None:
+    """Point the cache at ``directory`` ("" turns it off) and forget every loaded table."""
+    monkeypatch.setenv(cache.CACHE_ENV, directory)
+    for loader in (enrich._idf, enrich._name_freq, lexicon._tables, pinyin._reading_index):
+        loader.cache_clear()
+
+
+def _tables() -> dict[str, Any]:
+    """Every cached table, as plain values that compare with ==."""
+    idf, median, stop_words = enrich._idf()
+    words, counts, logs = lexicon._tables()
+    return {
+        "idf": (idf._short.tolist(), idf._values.tolist(), idf._long, median, stop_words),
+        "names": enrich._name_freq(),
+        "lexicon": (words.tolist(), counts.tolist(), logs),
+        "readings": pinyin._reading_index(),
+    }
+
+
+@pytest.fixture
+def restore_tables() -> Any:
+    """Forget the tables a test loaded from its own cache (the session's load again)."""
+    yield
+    for loader in (enrich._idf, enrich._name_freq, lexicon._tables, pinyin._reading_index):
+        loader.cache_clear()
+
+
+def test_tables_from_the_cache_equal_the_tables_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, restore_tables: None
+) -> None:
+    _fresh(monkeypatch, "")
+    built = _tables()
+    _fresh(monkeypatch, str(tmp_path))
+    first = _tables()  # builds, saves
+    saved = sorted(path.name.split("-")[0] for path in tmp_path.iterdir())
+    assert saved == ["idf", "lexicon", "names", "readings"]
+    _fresh(monkeypatch, str(tmp_path))
+    calls: list[str] = []
+    monkeypatch.setattr(enrich, "_parse_idf", lambda source: calls.append("idf"))
+    monkeypatch.setattr(enrich, "_parse_names", lambda source: calls.append("names"))
+    monkeypatch.setattr(lexicon, "_read_dictionary", lambda source: calls.append("lexicon"))
+    monkeypatch.setattr(pinyin, "_index_arrays", lambda: calls.append("readings"))
+    loaded = _tables()
+    assert calls == []  # nothing was parsed
+    assert built == first == loaded
+    assert len(loaded["names"]) > 1000 and len(loaded["readings"]) > 1000  # real tables
+
+
+def test_a_damaged_cache_file_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "source.txt"
+    source.write_text("数据")
+    built = []
+
+    def build() -> dict[str, np.ndarray]:
+        built.append(1)
+        return {"values": np.arange(5)}
+
+    directory = tmp_path / "cache"
+    monkeypatch.setenv(cache.CACHE_ENV, str(directory))
+    assert cache.cached_arrays("t", 1, source, build)["values"].tolist() == [0, 1, 2, 3, 4]
+    (saved,) = directory.iterdir()
+    saved.write_bytes(saved.read_bytes()[:40])  # truncated
+    assert cache.cached_arrays("t", 1, source, build)["values"].tolist() == [0, 1, 2, 3, 4]
+    assert cache.cached_arrays("t", 1, source, build)["values"].tolist() == [0, 1, 2, 3, 4]
+    assert len(built) == 2  # the truncated file was rebuilt and replaced, then read
+    # A changed source or a new table version is another file.
+    cache.cached_arrays("t", 2, source, build)
+    source.write_text("新的数据")
+    cache.cached_arrays("t", 1, source, build)
+    assert len(built) == 4 and len(list(directory.iterdir())) == 3
+
+
+def test_a_cache_that_cannot_be_written_only_costs_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "source.txt"
+    source.write_text("数据")
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory")
+    monkeypatch.setenv(cache.CACHE_ENV, str(blocked / "cache"))
+    arrays = cache.cached_arrays("t", 1, source, lambda: {"v": np.ones(2)})
+    assert arrays["v"].tolist() == [1.0, 1.0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "source.txt"]
+
+
+def test_no_source_file_means_no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path))
+    cache.cached_arrays("t", 1, None, lambda: {"v": np.ones(2)})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_cache_directory_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(cache.CACHE_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", "/xdg")
+    assert cache.cache_dir() == Path("/xdg/docexport")
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", "/home/someone")
+    assert cache.cache_dir() == Path("/home/someone/.cache/docexport")
+    monkeypatch.setenv(cache.CACHE_ENV, "")
+    assert cache.cache_dir() is None
