@@ -289,13 +289,14 @@ def _pinyin_pattern(opening: str) -> str:
 # ASCII one first and the full-width one on its output equals one pass over both: a run takes
 # every reading after it, whichever its brackets, so what the first removes never glues to new
 # context a reading the second would take. Damaged text brackets its readings in ASCII.
-PINYIN_RE = re.compile(_pinyin_pattern("("))
+PINYIN_OPENINGS = ("(", "（")
 
 
-@lru_cache(maxsize=1)
-def _wide_pinyin_re() -> re.Pattern[str]:
-    """PINYIN_RE for readings opened by "（", compiled on first use (rare; ~70 ms to compile)."""
-    return re.compile(_pinyin_pattern("（"))
+@lru_cache(maxsize=len(PINYIN_OPENINGS))
+def _pinyin_re(opening: str) -> re.Pattern[str]:
+    """The pinyin pattern for readings opened by ``opening``, compiled on first use: ~70 ms
+    each, which a process that never meets a reading (most clean corpora) does not pay."""
+    return re.compile(_pinyin_pattern(opening))
 
 
 @lru_cache(maxsize=len(LOST))
@@ -304,9 +305,9 @@ def _lost_garbage_re(mark: str) -> re.Pattern[str]:
 
     One pattern per mark, each starting with its mark (a fast literal scan) and replaced by it,
     compiled on first use (only text damaged like the seed has any; ~75 ms each).
-    These run before PINYIN_RE and give the same result as one combined pass: a run of garbage
-    takes every bracketed reading after it, so what follows it is never a reading PINYIN_RE
-    would take.
+    These run before the pinyin patterns and give the same result as one combined pass: a run
+    of garbage takes every bracketed reading after it, so what follows it is never a reading
+    they would take.
     """
     return re.compile(f"{re.escape(mark)}{SYLLABLE}[)）](?:[(（]{SYLLABLE}[)）])*")
 
@@ -314,7 +315,7 @@ def _lost_garbage_re(mark: str) -> re.Pattern[str]:
 # A mark or bracket, then what may be a reading: one to six pinyin letters, a closing bracket.
 READING_AFTER_RE = {
     opening: re.compile(f"{re.escape(opening)}([{PINYIN_LETTERS}]{{1,6}})[)）]")
-    for opening in (*LOST, "（")
+    for opening in (*LOST, *PINYIN_OPENINGS)
 }
 
 
@@ -333,10 +334,9 @@ def strip_pinyin_counted(text: str) -> Counted:
     for mark in LOST:
         if _reading_after(stripped, mark):
             stripped = _lost_garbage_re(mark).sub(mark, stripped)
-    if "(" in stripped:
-        stripped = PINYIN_RE.sub("", stripped)
-    if _reading_after(stripped, "（"):
-        stripped = _wide_pinyin_re().sub("", stripped)
+    for opening in PINYIN_OPENINGS:
+        if _reading_after(stripped, opening):
+            stripped = _pinyin_re(opening).sub("", stripped)
     if stripped is text:
         return text, 0
     # Every annotation removed, bracketed or garbage, ends with exactly one closing bracket.
