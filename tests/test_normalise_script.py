@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
+import opencc
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from docexport.normalise.script import (
+    HAN_BLOCKS,
     T2S,
     _t2s_trigger,
     convert_script,
@@ -17,6 +20,7 @@ from docexport.normalise.script import (
     detect_script,
     to_simplified,
     to_traditional,
+    to_traditional_char,
 )
 
 
@@ -126,3 +130,32 @@ def test_clean_simplified_text_is_returned_as_is() -> None:
     text = "泸州日报记者朱虹报道，冷链食品防控工作有序推进。"
     assert _t2s_trigger().search(text) is None
     assert to_simplified(text) is text
+
+
+def test_the_character_table_gives_what_s2t_gives_for_every_han_character() -> None:
+    s2t = opencc.OpenCC("s2t")
+    chars = [chr(code) for start, end in HAN_BLOCKS for code in range(start, end)]
+    assert len(chars) > 90_000
+    mismatched = [char for char in chars if to_traditional_char(char) != s2t.convert(char)]
+    assert mismatched == []
+    assert to_traditional_char("报") == "報" and to_traditional_char("。") == "。"
+
+
+def test_repairing_traditional_text_does_not_load_s2t(seed_text: str) -> None:
+    """The seed's lost characters are put back in traditional context, one character each:
+    that takes the character table, not s2t's 26 MB of phrases (checked in a fresh process,
+    as other tests load s2t on purpose; the first run may build the table with s2t and save
+    it in the cache, the second finds it there)."""
+    code = (
+        "import sys, docexport\n"
+        "from docexport.normalise import script\n"
+        "result = docexport.normalise(sys.stdin.read(), script='keep')\n"
+        "assert result.repairs['lost_recovered'] > 0, result.repairs\n"
+        "print(script._s2t.cache_info().currsize)\n"
+    )
+    command = [sys.executable, "-c", code]
+    runs = [
+        subprocess.run(command, input=seed_text, capture_output=True, text=True, check=True)
+        for _ in range(2)
+    ]
+    assert runs[1].stdout.strip() == "0"

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from docexport.normalise.lexicon import word_frequencies
 from docexport.normalise.pinyin import chars_with_reading, is_syllable, syllable_pattern
-from docexport.normalise.script import HAN, to_simplified, to_traditional
+from docexport.normalise.script import HAN, to_simplified, to_traditional_char
 
 __all__ = [
     "clean_up_text",
@@ -235,7 +235,7 @@ def recover_lost_characters_logged(text: str) -> tuple[str, list[tuple[str, str]
         if char is None:
             return f"?({reading})"
         # Keep the script of the surroundings: traditional context gets a traditional character.
-        char = to_traditional(char) if to_simplified(raw_left) != raw_left else char
+        char = to_traditional_char(char) if to_simplified(raw_left) != raw_left else char
         recovered.append((match.group(0), char))
         return char
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import operator
 import re
+from pathlib import Path
 from typing import Any
 
 import opencc
@@ -24,6 +25,7 @@ __all__ = [
     "simplified_with",
     "to_simplified",
     "to_traditional",
+    "to_traditional_char",
 ]
 
 # Han ideographs: CJK Extension A, the URO, compatibility ideographs and the supplementary planes.
@@ -44,7 +46,8 @@ T2S = opencc.OpenCC("t2s")
 T2S_EXTRA = str.maketrans("揹伕於", "背夫于")
 # str.translate walks every character in Python-speed steps: search first, translate rarely.
 T2S_EXTRA_RE = re.compile("[揹伕於]")
-S2T = opencc.OpenCC("s2t")
+# Every Han code point, as [start, end) ranges: the domain of the s2t character table.
+HAN_BLOCKS = (*BMP_HAN, (0x20000, 0x31350))
 
 # Below this share of the other script's characters a text still counts as one script.
 MIXED_SHARE = 0.1
@@ -107,13 +110,63 @@ def to_simplified(text: str) -> str:
     return text.translate(T2S_EXTRA) if T2S_EXTRA_RE.search(text) else text
 
 
+@functools.lru_cache(maxsize=1)
+def _s2t() -> opencc.OpenCC:
+    """OpenCC's s2t converter, built on first use: its phrase dictionary costs ~26 MB and
+    0.1 s per process, and only output in traditional script needs it whole."""
+    return opencc.OpenCC("s2t")
+
+
 def to_traditional(text: str) -> str:
     """Simplified characters to traditional (OpenCC ``s2t``), for ``script="traditional"``.
 
     >>> to_traditional("泸州日报记者")
     '瀘州日報記者'
     """
-    return _convert(S2T, text)
+    return _convert(_s2t(), text)
+
+
+def to_traditional_char(char: str) -> str:
+    """``to_traditional(char)`` for one character, without loading s2t's phrases.
+
+    The lost-character repair puts one character back into traditional context; s2t of a
+    lone character is fixed, so every Han character's is taken from OpenCC once and kept in
+    the on-disk cache (:mod:`docexport.cache`): a process that repairs traditional text no
+    longer pays s2t's 26 MB. A test checks the table against s2t for every Han character.
+
+    >>> to_traditional_char("报"), to_traditional_char("中"), to_traditional_char("a")
+    ('報', '中', 'a')
+    """
+    if len(char) == 1 and HAN_RE.match(char):
+        return _s2t_chars().get(char, char)
+    return to_traditional(char)
+
+
+@functools.lru_cache(maxsize=1)
+def _s2t_chars() -> dict[str, str]:
+    """Han character -> its s2t conversion, for the characters s2t changes."""
+    from docexport.cache import cached_arrays
+
+    arrays = cached_arrays("s2t-chars", 1, Path(opencc.__file__), _s2t_char_arrays)
+    keys = arrays["keys"].tobytes().decode("utf-32-le")
+    values = arrays["values"].tobytes().decode("utf-8").split("\n") if len(keys) else []
+    return dict(zip(keys, values, strict=True))
+
+
+def _s2t_char_arrays() -> dict[str, Any]:
+    """s2t of every Han character alone (one per line: no phrase spans a newline), as the
+    changed characters (code points) and their conversions (UTF-8, joined by newlines)."""
+    import numpy as np
+
+    chars = [chr(code) for start, end in HAN_BLOCKS for code in range(start, end)]
+    converted = _convert(_s2t(), "\n".join(chars)).split("\n")
+    if len(converted) != len(chars):  # never seen; one call per character cannot misalign
+        converted = [_convert(_s2t(), char) for char in chars]
+    changed = [(a, b) for a, b in zip(chars, converted, strict=True) if a != b]
+    return {
+        "keys": np.frombuffer("".join(a for a, _ in changed).encode("utf-32-le"), np.uint32),
+        "values": np.frombuffer("\n".join(b for _, b in changed).encode("utf-8"), np.uint8),
+    }
 
 
 def count_changed(before: str, after: str) -> int:
