@@ -27,7 +27,7 @@ import functools
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +115,7 @@ NOT_SPLIT_GIVEN_NAME_TAGS = PERSON_TAGS | {"v", "vn", "a", "ad"}
 
 
 def find_persons(
-    tagged: Sequence[tuple[str, str]], name_freq: dict[str, int] | None = None
+    tagged: Sequence[tuple[str, str]], name_freq: Mapping[str, int] | NameFrequencies | None = None
 ) -> list[str]:
     """Person names in a tagged token stream, in order of first appearance, without repeats.
 
@@ -140,7 +140,9 @@ def find_persons(
 
 
 def _find_persons(
-    tagged: Sequence[tuple[str, str]], freq: dict[str, int], candidates: Iterable[int]
+    tagged: Sequence[tuple[str, str]],
+    freq: Mapping[str, int] | NameFrequencies,
+    candidates: Iterable[int],
 ) -> list[str]:
     """:func:`find_persons` over the token positions already known to be worth a look."""
     found: dict[str, None] = {}
@@ -221,7 +223,7 @@ def _split_name(tagged: Sequence[tuple[str, str]], index: int) -> str | None:
 def _accept_tagged(
     word: str,
     tag: str,
-    freq: dict[str, int],
+    freq: Mapping[str, int] | NameFrequencies,
     before: str = "",
     after: str = "",
     *,
@@ -365,7 +367,7 @@ NAME_ENTRY_RE = re.compile(r"^(\S+)[^\S\n]+(\S+)[^\S\n]+nr\S*[^\S\n]*$", re.MULT
 
 
 @functools.lru_cache(maxsize=1)
-def _name_freq() -> dict[str, int]:
+def _name_freq() -> NameFrequencies:
     """jieba's dictionary frequency of every word it tags as a name, loaded once.
 
     Common words that the dictionary tags ``nr`` are frequent; real names are rare or absent.
@@ -373,22 +375,69 @@ def _name_freq() -> dict[str, int]:
     (:mod:`docexport.cache`) after the first run.
     """
     source = _jieba_file("dict.txt")
-    arrays = cached_arrays("names", 1, source, lambda: _parse_names(source))
-    words = arrays["words"].tobytes().decode("utf-8").split("\n") if arrays["counts"].size else []
-    return dict(zip(words, arrays["counts"].tolist(), strict=True))
+    arrays = cached_arrays("names", 2, source, lambda: _parse_names(source))
+    raw = arrays["long_words"].tobytes().decode("utf-8")
+    long = dict(zip(raw.split("\n") if raw else [], arrays["long_counts"].tolist(), strict=True))
+    return NameFrequencies(arrays["short"], arrays["counts"], long)
 
 
 def _parse_names(source: Path) -> dict[str, Any]:
-    """The name lines of jieba's dict.txt as arrays: one regex scan picks the few thousand
-    name lines out of the 350 000, instead of splitting every line in Python."""
+    """The name lines of jieba's dict.txt as the arrays of :class:`NameFrequencies`: one regex
+    scan picks the 79 000 name lines out of the 350 000, instead of splitting every line."""
     import numpy as np
 
     pairs = NAME_ENTRY_RE.findall(source.read_text(encoding="utf-8"))
-    words = "\n".join(word for word, _ in pairs).encode("utf-8")
+    short, counts, long_words, long_counts = _short_word_arrays(
+        [word for word, _ in pairs], [int(count) for _, count in pairs], np.int64
+    )
     return {
-        "words": np.frombuffer(words, dtype=np.uint8),  # joined by newlines, as UTF-8
-        "counts": np.array([int(count) for _, count in pairs], dtype=np.int64),
+        "short": short,
+        "counts": counts,
+        "long_words": np.frombuffer(long_words.encode("utf-8"), dtype=np.uint8),
+        "long_counts": np.array(long_counts, dtype=np.int64),
     }
+
+
+class NameFrequencies:
+    """jieba's count of each word it tags as a name, held compactly: every process keeps one.
+
+    As a dict of 79 000 Python strings the table cost ~13 MB per process, for about three
+    lookups per article; here the words of up to IDF_SHORT_WORD characters (99 %) are one
+    sorted fixed-width array (~1.3 MB) bisected per lookup (~1 µs), and the few longer words
+    stay in a dict. ``get`` is all the person rules use, as they would use a dict's.
+    """
+
+    def __init__(self, short: Any, counts: Any, long: dict[str, int]) -> None:
+        self._short, self._counts, self._long = short, counts, long
+
+    def get(self, word: str, default: int = 0) -> int:
+        """jieba's count of ``word``, ``default`` when it is not a name-tagged word.
+
+        >>> NameFrequencies.from_pairs(["张三", "文明", "欧阳修文"], [3, 900, 2]).get("文明")
+        900
+        """
+        if not IdfTable._is_short(word):
+            return self._long.get(word, default)
+        at = int(self._short.searchsorted(word))
+        if at < len(self._short) and self._short[at] == word:
+            return int(self._counts[at])
+        return default
+
+    def __len__(self) -> int:
+        return len(self._short) + len(self._long)
+
+    def as_dict(self) -> dict[str, int]:
+        """Every word and its count (for tests and inspection)."""
+        return {**dict(zip(self._short.tolist(), self._counts.tolist(), strict=True)), **self._long}
+
+    @classmethod
+    def from_pairs(cls, words: Sequence[str], counts: Sequence[int]) -> NameFrequencies:
+        """The table of ``words[i] -> counts[i]``; a repeated word keeps its last count."""
+        import numpy as np
+
+        short, numbers, long_words, long_counts = _short_word_arrays(words, counts, np.int64)
+        long = dict(zip(long_words.split("\n") if long_words else [], long_counts, strict=True))
+        return cls(short, numbers, long)
 
 
 # The English stop words jieba.analyse's TF-IDF skips (its KeywordExtractor.STOP_WORDS); a
@@ -472,12 +521,22 @@ def _idf_arrays(words: Sequence[str], values: Sequence[float]) -> tuple[Any, Any
     """(sorted short words, their values, the long words joined by newlines, their values)."""
     import numpy as np
 
+    return _short_word_arrays(words, values, np.float64)
+
+
+def _short_word_arrays(
+    words: Sequence[str], values: Sequence[Any], dtype: Any
+) -> tuple[Any, Any, str, list[Any]]:
+    """(sorted short words, their values as ``dtype``, the long words joined by newlines, their
+    values): the parts of a compact word table (:class:`IdfTable`, :class:`NameFrequencies`)."""
+    import numpy as np
+
     short = [i for i, word in enumerate(words) if IdfTable._is_short(word)]
     short_set = set(short)
     # Like a dict built in file order, a repeated word keeps its last value: a stable sort
     # puts repeats next to each other in file order, and the last of each run is kept.
     array = np.array([words[i] for i in short], dtype=f"U{IDF_SHORT_WORD}")
-    numbers = np.array([values[i] for i in short], dtype=np.float64)
+    numbers = np.array([values[i] for i in short], dtype=dtype)
     order = np.argsort(array, kind="stable")
     array, numbers = array[order], numbers[order]
     last = np.append(array[1:] != array[:-1], True) if len(array) else np.array([], dtype=bool)

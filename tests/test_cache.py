@@ -28,7 +28,7 @@ def _tables() -> dict[str, Any]:
     words, counts, logs = lexicon._tables()
     return {
         "idf": (idf._short.tolist(), idf._values.tolist(), idf._long, median, stop_words),
-        "names": enrich._name_freq(),
+        "names": enrich._name_freq().as_dict(),
         "lexicon": (words.tolist(), counts.tolist(), logs),
         "readings": pinyin._reading_index(),
     }

@@ -272,8 +272,23 @@ def test_name_frequencies_are_the_dictionary_counts_of_name_tagged_words() -> No
         parts = line.split()
         if len(parts) == 3 and parts[2].startswith("nr"):
             expected[parts[0]] = int(parts[1])
-    assert _name_freq() == expected
+    table = _name_freq()
+    assert table.as_dict() == expected
     assert len(expected) > 1000
+    # get() finds every word by bisection (or in the dict of long ones), and no other word.
+    assert [table.get(word) for word in expected] == list(expected.values())
+    assert any(len(word) > 4 for word in expected)
+    assert [table.get(word, -1) for word in ("", "张", "不存在的名字", "张\x00", "欧阳")] == [
+        expected.get(word, -1) for word in ("", "张", "不存在的名字", "张\x00", "欧阳")
+    ]
+
+
+def test_name_frequencies_keep_the_last_count_of_a_repeated_word() -> None:
+    from docexport.enrich import NameFrequencies
+
+    table = NameFrequencies.from_pairs(["张三", "李四", "张三", "司马相如君"], [1, 2, 3, 4])
+    assert table.as_dict() == {"张三": 3, "李四": 2, "司马相如君": 4}
+    assert (table.get("张三"), table.get("司马相如君"), table.get("王五")) == (3, 4, 0)
 
 
 def test_keywords_are_jieba_tf_idf_on_people_s_daily(

@@ -47,7 +47,7 @@ def test_chars_with_reading_finds_both_scripts(reading: str, char: str) -> None:
 
 
 def test_unknown_reading_has_no_characters() -> None:
-    assert chars_with_reading("zzz") == ()
+    assert chars_with_reading("zzz") == ""
 
 
 @pytest.mark.parametrize(

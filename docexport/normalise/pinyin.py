@@ -196,14 +196,16 @@ def _pinyin_table() -> dict[str, str] | dict[int, str]:
 
 
 @lru_cache(maxsize=1)
-def _reading_index() -> dict[str, tuple[str, ...]]:
+def _reading_index() -> dict[str, str]:
     """Reading (toned, and toneless) -> characters with that reading, from pypinyin's table
     (from the cache, :mod:`docexport.cache`, after the first run)."""
     arrays = cached_arrays("readings", 1, _pinyin_json(), _index_arrays)
     chars = arrays["chars"].tobytes().decode("utf-32-le")
     ends = arrays["ends"].tolist()
+    # One string per reading, not a tuple of one-character strings: ~1 MB instead of ~10 MB
+    # (a CJK character alone is a 76-byte object), in every process.
     return {
-        reading: tuple(chars[start:end])
+        reading: chars[start:end]
         for reading, start, end in zip(arrays["readings"].tolist(), [0, *ends], ends, strict=False)
     }
 
@@ -228,12 +230,13 @@ def _index_arrays() -> dict[str, np.ndarray]:
     }
 
 
-def chars_with_reading(reading: str) -> tuple[str, ...]:
-    """Every character that can be read ``reading`` (toned or toneless), in table order.
+def chars_with_reading(reading: str) -> str:
+    """Every character that can be read ``reading`` (toned or toneless), in table order, as
+    one string.
 
     >>> "报" in chars_with_reading("bào"), "报" in chars_with_reading("bao")
     (True, True)
     >>> chars_with_reading("xyz")
-    ()
+    ''
     """
-    return _reading_index().get(reading.replace("v", "ü"), ())
+    return _reading_index().get(reading.replace("v", "ü"), "")
