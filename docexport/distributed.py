@@ -31,6 +31,8 @@ call without it raises :class:`~docexport.errors.MissingExtraError` naming the i
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections import deque
 from collections.abc import Iterator
 from types import ModuleType
@@ -51,7 +53,7 @@ from docexport.pipeline import (
     process_batch,
 )
 
-__all__ = ["INSTALL_HINT", "dedup_ray", "import_ray", "run_ray"]
+__all__ = ["INSTALL_HINT", "check_reachable", "dedup_ray", "import_ray", "run_ray"]
 
 INSTALL_HINT = "pip install 'docexport[ray]'"
 
@@ -104,6 +106,38 @@ class _Worker:
         return process_batch(self.processor, batch, self.transport, known)
 
 
+# How long joining a cluster may take to open a TCP connection to its head before giving up.
+CONNECT_TIMEOUT = 5.0
+
+
+def check_reachable(address: str | None, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Fail in seconds when the head of the cluster at ``address`` does not answer.
+
+    ``ray.init`` keeps retrying an address nobody listens on for over a minute, printing Ray's
+    own log lines, before it gives up: a mistyped ``--ray-address`` would look like a hang.
+    One TCP connection to ``host:port`` (or ``ray://host:port``) tells at once. ``auto``,
+    ``local``, no address, or one of another form are left to Ray.
+
+    >>> check_reachable("auto"), check_reachable(None)
+    (None, None)
+    """
+    if not address:
+        return
+    target = address.removeprefix("ray://")
+    host, colon, port = target.rpartition(":")
+    if not colon or not port.isdigit() or "://" in target or not host:
+        return
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise DocexportError(
+            f"cannot reach the Ray cluster at {address}: {reason} (is its head node running, "
+            "and is the address host:port of the head, or ray://host:port of a Ray client server?)"
+        ) from exc
+
+
 def run_ray(
     items: Iterator[tuple[int, Source | Reject]],
     options: Options,
@@ -134,6 +168,7 @@ def run_ray(
     ray = import_ray()
     started = False
     if not ray.is_initialized():
+        check_reachable(address or os.environ.get("RAY_ADDRESS"))
         try:
             ray.init(
                 address=address,

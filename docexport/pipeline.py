@@ -482,9 +482,13 @@ def convert(
     if executor not in EXECUTORS:
         raise OptionError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
     if executor == "ray":
-        from docexport.distributed import import_ray
+        from docexport.distributed import check_reachable, import_ray
 
-        import_ray()  # a missing extra is a one-line error before OUT is created
+        # A missing extra or a head that does not answer is a one-line error before OUT is
+        # created (a joined session, or a new local instance, has nothing to check).
+        ray = import_ray()
+        if not ray.is_initialized():
+            check_reachable(ray_address or os.environ.get("RAY_ADDRESS"))
     if shard_rows < 1 or shard_bytes < 1:
         raise OptionError("shard size must be at least one row and one byte")
     if jsonl_compression not in (None, *JSONL_COMPRESSIONS):

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import builtins
 import hashlib
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -195,6 +198,46 @@ def test_without_ray_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) 
         next(distributed.run_ray(iter([]), Options()))
     with pytest.raises(MissingExtraError, match=r"pip install 'docexport\[ray\]'"):
         distributed.dedup_ray(None)
+
+
+def _closed_port() -> int:
+    """A local TCP port nobody listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_an_address_nobody_answers_at_fails_in_seconds() -> None:
+    port = _closed_port()
+    for address in (f"127.0.0.1:{port}", f"ray://127.0.0.1:{port}"):
+        with pytest.raises(DocexportError, match=rf"cannot reach the Ray cluster at {address}"):
+            distributed.check_reachable(address, timeout=5)
+    with pytest.raises(DocexportError, match="cannot reach"):
+        distributed.check_reachable("no-such-host.invalid:6379", timeout=5)
+
+
+def test_a_listening_head_or_an_address_ray_resolves_passes() -> None:
+    with socket.socket() as head:
+        head.bind(("127.0.0.1", 0))
+        head.listen()
+        distributed.check_reachable(f"127.0.0.1:{head.getsockname()[1]}", timeout=5)
+    for address in (None, "", "auto", "local", "http://head:8265", "head"):
+        distributed.check_reachable(address, timeout=5)
+
+
+def test_the_cli_refuses_an_unreachable_cluster_before_creating_out(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    out = tmp_path / "dataset"
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    done = subprocess.run(
+        [sys.executable, "-m", "docexport", "convert", str(seeds), "--out", str(out),
+         "--engine", "ray", "--ray-address", f"127.0.0.1:{_closed_port()}"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("docexport: error: cannot reach the Ray cluster")
+    assert not out.exists()
 
 
 # -- global dedup ----------------------------------------------------------------------------
