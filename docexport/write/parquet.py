@@ -70,11 +70,11 @@ def lines_to_batch(lines: Sequence[bytes], schema: pa.Schema) -> pa.RecordBatch:
     """The records whose JSONL ``lines`` these are, as one batch of ``schema``: what
     :func:`records_to_batch` makes of the record dicts, parsed by Arrow's C++ JSON reader.
 
-    Every record is serialised as a JSONL line anyway, and parsing the lines costs less than
-    converting the dicts' Python objects (65 against 175 µs per record of the benchmark
-    corpus). It also keeps pyarrow from importing pandas: converting any Python object
-    (``pa.array``, ``pa.scalar``, ``from_pylist``) first asks whether it is a pandas one, which
-    imports pandas when it is installed (0.25 s and ~40 MB per process, for nothing).
+    Every record is serialised as a JSONL line anyway, and parsing the lines costs about what
+    converting the dicts does (66 against 72 µs per record of the benchmark corpus). What it
+    saves is pyarrow's import of pandas: converting any Python object (``pa.array``,
+    ``pa.scalar``, ``from_pylist``) first asks whether it is a pandas one, which imports
+    pandas when it is installed (0.25 s and ~40 MB per process, for nothing).
 
     Arrow's reader cannot read a null struct whose fields may not be null (``byline`` of a
     record without one): the lines are read with every field nullable, then each field that
