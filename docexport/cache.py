@@ -17,7 +17,9 @@ read (truncated, foreign) is rebuilt and replaced. Caching is best effort: a dir
 cannot be created or written (a read-only home) leaves the tables to be built every time.
 
 Where: ``$DOCEXPORT_CACHE_DIR``, else ``$XDG_CACHE_HOME/docexport``, else
-``~/.cache/docexport``; an empty ``DOCEXPORT_CACHE_DIR`` turns the cache off.
+``~/.cache/docexport``; an empty ``DOCEXPORT_CACHE_DIR`` turns the cache off. ``docexport
+cache`` shows it, ``--build`` fills it ahead of time (a container image can ship it, with the
+variable pointing there), ``--clear`` deletes docexport's files from it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Mapping
@@ -34,11 +37,18 @@ import numpy as np
 
 from docexport import __version__
 
-__all__ = ["CACHE_ENV", "cache_dir", "cached_arrays"]
+__all__ = ["CACHE_ENV", "build_cache", "cache_dir", "cache_files", "cached_arrays", "clear_cache"]
 
 CACHE_ENV = "DOCEXPORT_CACHE_DIR"
 
 Arrays = dict[str, np.ndarray]
+
+# The cache files this process has looked for (loaded, or built and saved when it could).
+_USED: set[Path] = set()
+
+# A cache file (``idf-<20 hex digits>.npz``) or one being written (``.idf-….tmp``): what
+# clear_cache may delete, and nothing else a user keeps in the same directory.
+CACHE_FILE_RE = re.compile(r"[a-z0-9-]+-[0-9a-f]{20}\.npz|\.[a-z0-9-]+-[0-9a-f]{20}-\w+\.tmp")
 
 
 def cache_dir(environ: Mapping[str, str] = os.environ) -> Path | None:
@@ -69,6 +79,7 @@ def cached_arrays(
     """
     path = _cache_path(name, version, source)
     if path is not None:
+        _USED.add(path)
         found = _load(path)
         if found is not None:
             return found
@@ -119,3 +130,47 @@ def _save(path: Path, arrays: Arrays) -> None:
         if temporary is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
+
+
+def cache_files(directory: Path | None = None) -> list[Path]:
+    """docexport's files in the cache directory (default: the one in use), sorted by name."""
+    directory = cache_dir() if directory is None else directory
+    if directory is None or not directory.is_dir():
+        return []
+    return sorted(
+        path
+        for path in directory.iterdir()
+        if CACHE_FILE_RE.fullmatch(path.name) and path.is_file()
+    )
+
+
+def clear_cache(directory: Path | None = None) -> tuple[int, int]:
+    """Delete docexport's files from the cache directory; (files deleted, bytes freed).
+
+    Files of any version go, the current ones too (they are rebuilt on next use); other files
+    in the directory are left alone. Raises ``OSError`` when a file cannot be deleted.
+    """
+    count = size = 0
+    for path in cache_files(directory):
+        size += path.stat().st_size
+        path.unlink()
+        count += 1
+    return count, size
+
+
+def build_cache() -> list[Path]:
+    """Load every cached table, building and saving the ones not yet saved; return the files
+    the tables of this installation live in (a file that could not be saved is missing)."""
+    import importlib
+
+    from docexport import enrich
+
+    lexicon = importlib.import_module("docexport.normalise.lexicon")
+    pinyin = importlib.import_module("docexport.normalise.pinyin")
+    script = importlib.import_module("docexport.normalise.script")
+    enrich._idf()
+    enrich._name_freq()
+    lexicon._tables()
+    pinyin._reading_index()
+    script._s2t_chars()
+    return sorted(path for path in _USED if path.is_file())

@@ -336,6 +336,42 @@ def schema() -> None:
     sys.stdout.buffer.write(orjson.dumps(load_schema(), option=orjson.OPT_INDENT_2) + b"\n")
 
 
+@app.command()
+def cache(
+    build: Annotated[
+        bool, typer.Option("--build", help="Build and save every table now (e.g. in an image).")
+    ] = False,
+    clear: Annotated[bool, typer.Option("--clear", help="Delete docexport's cache files.")] = False,
+) -> None:
+    """Show where the cache of tables derived from jieba and pypinyin is, and its size.
+
+    The tables (~17 MB) are built on a machine's first run and loaded from here afterwards;
+    DOCEXPORT_CACHE_DIR moves the cache, and set empty turns it off.
+    """
+    from docexport import cache as derived
+
+    directory = derived.cache_dir()
+    if directory is None:
+        _fail(f"the cache is off ({derived.CACHE_ENV} is set and empty)", EXIT_USAGE)
+    if clear:
+        try:
+            count, size = derived.clear_cache(directory)
+        except OSError as exc:
+            _fail(f"cannot clear {directory}: {exc.strerror or exc}", EXIT_RUN_ERROR)
+        typer.echo(f"deleted {count} cache files ({size / 2**20:.1f} MB) from {directory}")
+    if build:
+        saved = derived.build_cache()
+        if len(saved) < BUILT_TABLES:
+            _fail(f"could not save the tables in {directory} (is it writable?)", EXIT_RUN_ERROR)
+    files = derived.cache_files(directory)
+    size = sum(path.stat().st_size for path in files)
+    typer.echo(f"{directory}: {len(files)} files, {size / 2**20:.1f} MB")
+
+
+# The tables docexport caches (idf, names, lexicon, readings, s2t characters).
+BUILT_TABLES = 5
+
+
 class _Progress:
     """A live count of documents and their rate on a terminal; nothing when not a TTY."""
 

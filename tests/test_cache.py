@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -115,3 +118,46 @@ def test_the_cache_directory_follows_the_environment(monkeypatch: pytest.MonkeyP
     assert cache.cache_dir() == Path("/home/someone/.cache/docexport")
     monkeypatch.setenv(cache.CACHE_ENV, "")
     assert cache.cache_dir() is None
+
+
+def _cli(*args: str, directory: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, cache.CACHE_ENV: directory}
+    return subprocess.run(
+        [sys.executable, "-m", "docexport", "cache", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+def test_the_cache_command_builds_shows_and_clears(tmp_path: Path) -> None:
+    directory = tmp_path / "cache"
+    shown = _cli(directory=str(directory))
+    assert shown.returncode == 0 and shown.stdout == f"{directory}: 0 files, 0.0 MB\n"
+    built = _cli("--build", directory=str(directory))
+    assert built.returncode == 0, built.stderr
+    names = sorted(path.name.split("-")[0] for path in directory.iterdir())
+    assert names == ["idf", "lexicon", "names", "readings", "s2t"]
+    assert built.stdout.startswith(f"{directory}: 5 files, ")
+    (directory / "notes.txt").write_text("a user's own file")
+    cleared = _cli("--clear", directory=str(directory))
+    assert cleared.returncode == 0, cleared.stderr
+    assert cleared.stdout.startswith("deleted 5 cache files (")
+    assert [path.name for path in directory.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "code", "message"),
+    [("", 2, "the cache is off"), ("{file}/cache", 1, "could not save the tables in")],
+)
+def test_the_cache_command_errors_are_one_line(
+    tmp_path: Path, setting: str, code: int, message: str
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    args = ("--build",) if setting else ()
+    result = _cli(*args, directory=setting.format(file=blocker))
+    assert result.returncode == code
+    assert result.stderr.startswith(f"docexport: error: {message}")
+    assert len(result.stderr.splitlines()) == 1

@@ -38,7 +38,7 @@ def test_help_lists_the_commands() -> None:
     result = run("--help")
     assert result.returncode == 0
     out = result.stdout.decode()
-    for command in ("convert", "parse", "schema"):
+    for command in ("convert", "parse", "schema", "cache"):
         assert command in out
 
 
