@@ -1,20 +1,22 @@
-"""An on-disk cache of the tables docexport derives from jieba's and pypinyin's data files.
+"""An on-disk cache of the tables docexport derives from jieba's, pypinyin's and OpenCC's data.
 
 Every process that segments or repairs text needs jieba's idf table, the frequencies of the
-words it tags as names, the normalise lexicon and pypinyin's reading index. Parsing them from
-the packages' text files costs ~0.65 s per process, a third of a small run's wall time and all
-of it paid again by each ``docexport`` command. Each derived table is therefore saved once as
-numpy arrays (an ``.npz`` file: no pickle, so a planted cache file cannot run code) and loaded
-from there in a few milliseconds afterwards; not building the tables also spares the ~80 MB
-of temporary strings their parse holds at its peak.
+words it tags as names, the normalise lexicon, pypinyin's reading index and OpenCC's s2t of
+single characters. Deriving them from the packages' files costs ~0.8 s per process, a third
+of a small run's wall time and all of it paid again by each ``docexport`` command. Each
+derived table is therefore saved once as numpy arrays (an ``.npz`` file: no pickle, so a
+planted cache file cannot run code) and loaded from there in a few milliseconds afterwards;
+not building the tables also spares the ~80 MB of temporary strings their parse holds at its
+peak.
 
 A cache file is named by the table, its ``version`` (raised whenever the derivation changes),
 docexport's version and the source file's resolved path, size and modification time, so a
 reinstalled jieba or a new docexport never reads a stale table; stale files are left for the
-user to delete (they are small: ~12 MB in all). Files are written to a temporary name and
-renamed into place, so concurrent processes never read half a file, and one that cannot be
-read (truncated, foreign) is rebuilt and replaced. Caching is best effort: a directory that
-cannot be created or written (a read-only home) leaves the tables to be built every time.
+user to delete (``docexport cache --clear``; ~17 MB a set). Files are written to a temporary
+name and renamed into place, so concurrent processes never read half a file, and one that
+cannot be read (truncated, foreign) is rebuilt and replaced. Caching is best effort: a
+directory that cannot be created or written (a read-only home) leaves the tables to be built
+every time.
 
 Where: ``$DOCEXPORT_CACHE_DIR``, else ``$XDG_CACHE_HOME/docexport``, else
 ``~/.cache/docexport``; an empty ``DOCEXPORT_CACHE_DIR`` turns the cache off. ``docexport

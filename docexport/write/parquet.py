@@ -17,9 +17,10 @@ process converted which rows: a run's data files do not depend on ``--jobs``.
 The bound is what the writing process's memory rises and falls by: combining and encoding a
 group briefly holds it two or three times over. A People's Daily record is a ~7.6 KB JSONL
 line and ~7.3 KB of Arrow data (mostly its tokens), so 8 MiB is ~1 100 records per group.
-Measured with ``--jobs 2`` on the benchmark corpus (peak RSS of the whole process tree):
-1x 731 MB, 10x 755 MB, 20x 762 MB; with 16 MiB groups the 1x run peaked writing its last group
-after the workers had exited, and 10x peaked 12 % above it (64 MiB: ~90 MB swings). Readers
+Measured with ``--jobs 2`` on the benchmark corpus when the bound was chosen (peak RSS of the
+whole process tree): 1x 731 MB, 10x 755 MB, 20x 762 MB; with 16 MiB groups the 1x run peaked
+writing its last group after the workers had exited, and 10x peaked 12 % above it (64 MiB:
+~90 MB swings). Since the start-up and allocator changes: 1x 519, 10x 541, 20x 557 MB. Readers
 are not hurt: 8 MiB of records is a few MB of zstd pages per group.
 """
 
