@@ -375,10 +375,8 @@ def _name_freq() -> NameFrequencies:
     (:mod:`docexport.cache`) after the first run.
     """
     source = _jieba_file("dict.txt")
-    arrays = cached_arrays("names", 2, source, lambda: _parse_names(source))
-    raw = arrays["long_words"].tobytes().decode("utf-8")
-    long = dict(zip(raw.split("\n") if raw else [], arrays["long_counts"].tolist(), strict=True))
-    return NameFrequencies(arrays["short"], arrays["counts"], long)
+    arrays = cached_arrays("names", 3, source, lambda: _parse_names(source))
+    return NameFrequencies(arrays["short"], arrays["values"], _long_words(arrays))
 
 
 def _parse_names(source: Path) -> dict[str, Any]:
@@ -387,15 +385,7 @@ def _parse_names(source: Path) -> dict[str, Any]:
     import numpy as np
 
     pairs = NAME_ENTRY_RE.findall(source.read_text(encoding="utf-8"))
-    short, counts, long_words, long_counts = _short_word_arrays(
-        [word for word, _ in pairs], [int(count) for _, count in pairs], np.int64
-    )
-    return {
-        "short": short,
-        "counts": counts,
-        "long_words": np.frombuffer(long_words.encode("utf-8"), dtype=np.uint8),
-        "long_counts": np.array(long_counts, dtype=np.int64),
-    }
+    return _word_table([word for word, _ in pairs], [int(count) for _, count in pairs], np.int64)
 
 
 class NameFrequencies:
@@ -416,7 +406,7 @@ class NameFrequencies:
         >>> NameFrequencies.from_pairs(["张三", "文明", "欧阳修文"], [3, 900, 2]).get("文明")
         900
         """
-        if not IdfTable._is_short(word):
+        if not _is_short(word):
             return self._long.get(word, default)
         at = int(self._short.searchsorted(word))
         if at < len(self._short) and self._short[at] == word:
@@ -435,9 +425,8 @@ class NameFrequencies:
         """The table of ``words[i] -> counts[i]``; a repeated word keeps its last count."""
         import numpy as np
 
-        short, numbers, long_words, long_counts = _short_word_arrays(words, counts, np.int64)
-        long = dict(zip(long_words.split("\n") if long_words else [], long_counts, strict=True))
-        return cls(short, numbers, long)
+        arrays = _word_table(words, counts, np.int64)
+        return cls(arrays["short"], arrays["values"], _long_words(arrays))
 
 
 # The English stop words jieba.analyse's TF-IDF skips (its KeywordExtractor.STOP_WORDS); a
@@ -476,9 +465,10 @@ class IdfTable:
     @classmethod
     def from_pairs(cls, words: Sequence[str], values: Sequence[float]) -> IdfTable:
         """The table of ``words[i] -> values[i]``; a repeated word keeps its last value."""
-        short, numbers, long_words, long_values = _idf_arrays(words, values)
-        long = dict(zip(long_words.split("\n") if long_words else [], long_values, strict=True))
-        return cls(short, numbers, long)
+        import numpy as np
+
+        arrays = _word_table(words, values, np.float64)
+        return cls(arrays["short"], arrays["values"], _long_words(arrays))
 
     def __len__(self) -> int:
         return len(self._short) + len(self._long)
@@ -492,11 +482,6 @@ class IdfTable:
         order = self._np.argsort(self._values, kind="stable")[:count]
         return self._short[order].tolist()  # type: ignore[no-any-return]
 
-    @staticmethod
-    def _is_short(word: str) -> bool:
-        # A NUL would be dropped by the fixed-width array and could match another word.
-        return len(word) <= IDF_SHORT_WORD and "\x00" not in word
-
     def lookup(self, words: Sequence[str], default: float) -> list[float]:
         """The idf of each word, ``default`` for words not in the table.
 
@@ -506,7 +491,7 @@ class IdfTable:
         """
         np = self._np
         found = [self._long.get(word, default) for word in words]
-        short = [i for i, word in enumerate(words) if self._is_short(word)]
+        short = [i for i, word in enumerate(words) if _is_short(word)]
         if short and len(self._short):
             keys = np.array([words[i] for i in short], dtype=f"U{IDF_SHORT_WORD}")
             at = np.minimum(np.searchsorted(self._short, keys), len(self._short) - 1)
@@ -517,21 +502,19 @@ class IdfTable:
         return found
 
 
-def _idf_arrays(words: Sequence[str], values: Sequence[float]) -> tuple[Any, Any, str, list[float]]:
-    """(sorted short words, their values, the long words joined by newlines, their values)."""
+def _is_short(word: str) -> bool:
+    """Whether ``word`` goes in a word table's fixed-width array (a NUL would be dropped by the
+    array and could match another word)."""
+    return len(word) <= IDF_SHORT_WORD and "\x00" not in word
+
+
+def _word_table(words: Sequence[str], values: Sequence[Any], dtype: Any) -> dict[str, Any]:
+    """The arrays a compact word table (:class:`IdfTable`, :class:`NameFrequencies`) is made
+    of, as the cache saves them: the sorted short words, their values as ``dtype``, the long
+    words joined by newlines as UTF-8, their values. A repeated word keeps its last value."""
     import numpy as np
 
-    return _short_word_arrays(words, values, np.float64)
-
-
-def _short_word_arrays(
-    words: Sequence[str], values: Sequence[Any], dtype: Any
-) -> tuple[Any, Any, str, list[Any]]:
-    """(sorted short words, their values as ``dtype``, the long words joined by newlines, their
-    values): the parts of a compact word table (:class:`IdfTable`, :class:`NameFrequencies`)."""
-    import numpy as np
-
-    short = [i for i, word in enumerate(words) if IdfTable._is_short(word)]
+    short = [i for i, word in enumerate(words) if _is_short(word)]
     short_set = set(short)
     # Like a dict built in file order, a repeated word keeps its last value: a stable sort
     # puts repeats next to each other in file order, and the last of each run is kept.
@@ -541,7 +524,28 @@ def _short_word_arrays(
     array, numbers = array[order], numbers[order]
     last = np.append(array[1:] != array[:-1], True) if len(array) else np.array([], dtype=bool)
     long = {word: values[i] for i, word in enumerate(words) if i not in short_set}
-    return array[last], numbers[last], "\n".join(long), list(long.values())
+    return {
+        "short": array[last],
+        "values": numbers[last],
+        # surrogatepass: from_pairs takes any str, lone surrogates included.
+        "long_words": np.frombuffer(
+            "\n".join(long).encode("utf-8", "surrogatepass"), dtype=np.uint8
+        ),
+        "long_values": np.array(list(long.values()), dtype=dtype),
+    }
+
+
+def _long_words(arrays: dict[str, Any]) -> dict[str, Any]:
+    """The long words of :func:`_word_table`'s arrays and their values, as a dict.
+
+    Made from the arrays rather than kept from the parse: once the parse's hundreds of
+    thousands of temporary strings are freed, a few survivors scattered among them would keep
+    the allocator from handing their memory back (measured: +55 MB per process instead of
+    about +10 MB).
+    """
+    joined = arrays["long_words"].tobytes().decode("utf-8", "surrogatepass")
+    words = joined.split("\n") if joined else []
+    return dict(zip(words, arrays["long_values"].tolist(), strict=True))
 
 
 @functools.lru_cache(maxsize=1)
@@ -561,14 +565,8 @@ def _idf() -> tuple[IdfTable, float, frozenset[str]]:
 
 def _read_idf() -> IdfTable:
     source = _jieba_file("analyse", "idf.txt")
-    arrays = cached_arrays("idf", 1, source, lambda: _parse_idf(source))
-    # The long words' dict is made here, once the parse's 540 000 temporary strings are freed:
-    # a few survivors scattered among them would keep the allocator from handing their memory
-    # back (measured: +55 MB per process instead of about +10 MB).
-    long_words, long_values = arrays["long_words"].tolist(), arrays["long_values"].tolist()
-    return IdfTable(
-        arrays["short"], arrays["values"], dict(zip(long_words, long_values, strict=True))
-    )
+    arrays = cached_arrays("idf", 2, source, lambda: _parse_idf(source))
+    return IdfTable(arrays["short"], arrays["values"], _long_words(arrays))
 
 
 def _parse_idf(source: Path) -> dict[str, Any]:
@@ -576,15 +574,7 @@ def _parse_idf(source: Path) -> dict[str, Any]:
     import numpy as np
 
     fields = source.read_text(encoding="utf-8").split()
-    short, numbers, long_words, long_values = _idf_arrays(
-        fields[0::2], list(map(float, fields[1::2]))
-    )
-    return {
-        "short": short,
-        "values": numbers,
-        "long_words": np.array(long_words.split("\n") if long_words else [], dtype=str),
-        "long_values": np.array(long_values, dtype=np.float64),
-    }
+    return _word_table(fields[0::2], list(map(float, fields[1::2])), np.float64)
 
 
 def _release_freed_memory() -> None:
