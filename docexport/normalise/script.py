@@ -16,6 +16,8 @@ from typing import Any
 
 import opencc
 
+from docexport.cache import cached_arrays
+
 __all__ = [
     "HAN",
     "convert_script",
@@ -28,11 +30,13 @@ __all__ = [
     "to_traditional_char",
 ]
 
-# Han ideographs: CJK Extension A, the URO, compatibility ideographs and the supplementary planes.
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-HAN_RE = re.compile(f"[{HAN}]")
-# The BMP blocks of HAN as [start, end) code points.
+# Han ideographs as [start, end) code points: CJK Extension A, the URO and compatibility
+# ideographs (the BMP blocks), and the supplementary planes' extensions.
 BMP_HAN = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
+HAN_BLOCKS = (*BMP_HAN, (0x20000, 0x31350))
+# The same as the body of a regex character class: "\u3400-\u4dbf\u4e00-\u9fff…".
+HAN = "".join(f"{chr(start)}-{chr(end - 1)}" for start, end in HAN_BLOCKS)
+HAN_RE = re.compile(f"[{HAN}]")
 # A run written as [x][x]* rather than [x]+: the engine then scans for the first character
 # instead of attempting a match at every position (~3.5x faster searches on a 1 KB article).
 HAN_RUN_RE = re.compile(f"[{HAN}][{HAN}]*")
@@ -46,8 +50,6 @@ T2S = opencc.OpenCC("t2s")
 T2S_EXTRA = str.maketrans("揹伕於", "背夫于")
 # str.translate walks every character in Python-speed steps: search first, translate rarely.
 T2S_EXTRA_RE = re.compile("[揹伕於]")
-# Every Han code point, as [start, end) ranges: the domain of the s2t character table.
-HAN_BLOCKS = (*BMP_HAN, (0x20000, 0x31350))
 
 # Below this share of the other script's characters a text still counts as one script.
 MIXED_SHARE = 0.1
@@ -71,6 +73,16 @@ def _convert(converter: opencc.OpenCC, text: str) -> str:
     return "".join(out)
 
 
+def _each_alone(converter: opencc.OpenCC, chars: list[str]) -> list[str]:
+    """``converter`` applied to each of ``chars`` alone, in one call: one character per line,
+    as no dictionary key spans a newline. Should the lines ever misalign, one call per
+    character (slower, but it cannot misalign)."""
+    converted = _convert(converter, "\n".join(chars)).split("\n")
+    if len(converted) == len(chars):
+        return converted
+    return [_convert(converter, char) for char in chars]
+
+
 # Characters of t2s phrases that change text although no character of the phrase changes
 # alone (深沈 -> 深沉, 回覆 -> 回复): found in OpenCC's TSPhrases with its opencc_dict tool;
 # tests/test_normalise_script.py checks the list against the installed OpenCC's dictionaries.
@@ -89,11 +101,7 @@ def _t2s_trigger() -> re.Pattern[str]:
     About 40 % of articles, clean simplified ones, skip a ~30-90 µs conversion.
     """
     bmp = [chr(code) for start, end in BMP_HAN for code in range(start, end)]
-    converted = T2S.convert("\n".join(bmp)).split("\n")
-    if len(converted) == len(bmp):
-        changed = [a for a, b in zip(bmp, converted, strict=True) if a != b]
-    else:  # never seen; one call per character is slower but cannot misalign
-        changed = [a for a in bmp if T2S.convert(a) != a]
+    changed = [a for a, b in zip(bmp, _each_alone(T2S, bmp), strict=True) if a != b]
     trigger = "".join(changed) + T2S_PHRASE_ONLY + "揹伕於"
     return re.compile(f"[{re.escape(trigger)}\U00010000-\U0010ffff]")
 
@@ -145,8 +153,6 @@ def to_traditional_char(char: str) -> str:
 @functools.lru_cache(maxsize=1)
 def _s2t_chars() -> dict[str, str]:
     """Han character -> its s2t conversion, for the characters s2t changes."""
-    from docexport.cache import cached_arrays
-
     arrays = cached_arrays("s2t-chars", 1, Path(opencc.__file__), _s2t_char_arrays)
     keys = arrays["keys"].tobytes().decode("utf-32-le")
     values = arrays["values"].tobytes().decode("utf-8").split("\n") if len(keys) else []
@@ -154,15 +160,12 @@ def _s2t_chars() -> dict[str, str]:
 
 
 def _s2t_char_arrays() -> dict[str, Any]:
-    """s2t of every Han character alone (one per line: no phrase spans a newline), as the
-    changed characters (code points) and their conversions (UTF-8, joined by newlines)."""
+    """s2t of every Han character alone, as the changed characters (code points) and their
+    conversions (UTF-8, joined by newlines)."""
     import numpy as np
 
     chars = [chr(code) for start, end in HAN_BLOCKS for code in range(start, end)]
-    converted = _convert(_s2t(), "\n".join(chars)).split("\n")
-    if len(converted) != len(chars):  # never seen; one call per character cannot misalign
-        converted = [_convert(_s2t(), char) for char in chars]
-    changed = [(a, b) for a, b in zip(chars, converted, strict=True) if a != b]
+    changed = [(a, b) for a, b in zip(chars, _each_alone(_s2t(), chars), strict=True) if a != b]
     return {
         "keys": np.frombuffer("".join(a for a, _ in changed).encode("utf-32-le"), np.uint32),
         "values": np.frombuffer("\n".join(b for _, b in changed).encode("utf-8"), np.uint8),
