@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,7 +19,7 @@ import numpy as np
 
 from docexport.cache import cached_arrays
 
-__all__ = ["char_log_frequency", "word_frequencies", "word_frequency"]
+__all__ = ["char_log_frequency", "context_counts", "word_frequencies", "word_frequency"]
 
 # Longest word looked up when scoring a candidate in context; jieba's multi-character idioms
 # rarely help more than this and longer windows only cost time.
@@ -140,6 +140,49 @@ def word_frequencies(words: Iterable[str]) -> dict[str, int]:
     for index, count in zip(hits.tolist(), counts[at[hits]].tolist(), strict=True):
         found[query[index]] = count
     return found
+
+
+def context_counts(
+    left: str,
+    right: str,
+    fills: Sequence[str],
+    *,
+    longest: int | None = None,
+    reach_right: bool = False,
+) -> list[int]:
+    """For each character of ``fills`` put between ``left`` and ``right``, the count of the
+    most frequent dictionary word through it (0 when none): how the repairs that must guess a
+    character judge their candidates.
+
+    Words are of two to ``longest`` characters (``None``: the whole window); with
+    ``reach_right``, only words that reach past the character into ``right`` count. The words
+    of all candidates are looked up together (a repair weighs dozens of candidates, each by a
+    few words), and where the words lie is the same for every candidate, so worked out once.
+
+    >>> context_counts("人民", "报", ["日", "月"])[0] > 0
+    True
+    """
+    at = len(left)
+    through = []
+    for fill in fills:
+        window = left + fill + right
+        slices = _word_slices(at, len(window), longest, reach_right)
+        through.append([window[part] for part in slices])
+    counts = word_frequencies(word for words in through for word in words)
+    return [max(map(counts.__getitem__, words), default=0) for words in through]
+
+
+@lru_cache(maxsize=256)
+def _word_slices(at: int, length: int, longest: int | None, reach_right: bool) -> tuple[slice, ...]:
+    """Where the words of :func:`context_counts` lie in a window of ``length``: two to
+    ``longest`` characters that take in position ``at`` (with ``reach_right``, reaching past
+    it)."""
+    return tuple(
+        slice(begin, begin + size)
+        for size in range(2, (length if longest is None else longest) + 1)
+        for begin in range(max(0, at - size + 1), min(at, length - size) + 1)
+        if not (reach_right and begin + size <= at + 1)
+    )
 
 
 # Log relative frequency given to characters jieba never saw: rarer than anything it saw.

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from docexport.normalise.lexicon import UNSEEN, char_log_frequency, word_frequencies
+from docexport.normalise.lexicon import UNSEEN, char_log_frequency, context_counts
 from docexport.normalise.script import HAN, to_simplified
 
 __all__ = [
@@ -116,19 +116,6 @@ LOST_MARK = "\ufffd"
 HAN_ONLY_RE = re.compile(f"[^{HAN}]")
 
 
-@lru_cache(maxsize=256)
-def _word_slices(at: int, length: int, *, into_right: bool) -> tuple[slice, ...]:
-    """Where the words a character at ``at`` is scored by lie in a window of ``length``: two
-    or more characters that take in position ``at`` (and, with ``into_right``, reach past it).
-    The same for every candidate of a span, so worked out once."""
-    return tuple(
-        slice(begin, begin + size)
-        for size in range(2, length + 1)
-        for begin in range(max(0, at - size + 1), min(at, length - size) + 1)
-        if not (into_right and begin + size <= at + 1)
-    )
-
-
 @lru_cache(maxsize=1 << 15)
 def _simplified_char(char: str) -> str:
     """``to_simplified`` of one candidate character: the same few thousand GBK characters are
@@ -138,18 +125,12 @@ def _simplified_char(char: str) -> str:
 
 def _fill(candidates: Iterable[str], left: str, right: str, *, into_right: bool) -> str | None:
     """The candidate that clearly makes the best word between ``left`` and ``right``: scored
-    by the count of its most frequent dictionary word, the words of all candidates looked up
-    together (a span has ~100 candidates, each a few words)."""
-    through = {}
-    for c in set(candidates):
-        window = left + _simplified_char(c) + right
-        slices = _word_slices(len(left), len(window), into_right=into_right)
-        through[c] = [window[part] for part in slices]
-    counts = word_frequencies(word for words in through.values() for word in words)
-    scored = sorted(
-        ((max(map(counts.__getitem__, words), default=0), c) for c, words in through.items()),
-        reverse=True,
-    )
+    by the count of its most frequent dictionary word (:func:`context_counts`, with
+    ``into_right`` only the words reaching into ``right``)."""
+    chars = list(set(candidates))
+    fills = [_simplified_char(c) for c in chars]
+    scores = context_counts(left, right, fills, reach_right=into_right)
+    scored = sorted(zip(scores, chars, strict=True), reverse=True)
     if not scored or scored[0][0] == 0:
         return None
     if len(scored) > 1 and scored[0][0] < CLEAR_WIN * scored[1][0]:

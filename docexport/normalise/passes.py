@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 
-from docexport.normalise.lexicon import word_frequencies
+from docexport.normalise.lexicon import context_counts
 from docexport.normalise.pinyin import chars_with_reading, is_syllable, syllable_pattern
 from docexport.normalise.script import HAN, to_simplified, to_traditional_char
 
@@ -184,28 +184,13 @@ def _simplified_candidates(reading: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(to_simplified(char) for char in chars_with_reading(reading)))
 
 
-@lru_cache(maxsize=64)
-def _word_slices(at: int, length: int) -> tuple[slice, ...]:
-    """Where the words of 2 to CONTEXT + 1 characters through position ``at`` lie in a window
-    of ``length``: the same for every candidate of a reading, so worked out once."""
-    return tuple(
-        slice(begin, begin + size)
-        for size in range(2, CONTEXT + 2)
-        for begin in range(max(0, at - size + 1), min(at, length - size) + 1)
-    )
-
-
 def _best_fit(left: str, right: str, reading: str) -> str | None:
-    """The character read ``reading`` that makes the most frequent dictionary word in context
-    (the words of all candidates looked up together: a reading has dozens of characters)."""
-    through = []
-    for char in _simplified_candidates(reading):
-        window = left + char + right
-        through.append((char, [window[part] for part in _word_slices(len(left), len(window))]))
-    counts = word_frequencies(word for _, words in through for word in words)
+    """The character read ``reading`` that makes the most frequent dictionary word (of up to
+    CONTEXT + 1 characters) in context; the first of equals."""
+    candidates = _simplified_candidates(reading)
+    scores = context_counts(left, right, candidates, longest=CONTEXT + 1)
     best, best_score = None, 0
-    for char, words in through:
-        score = max(map(counts.__getitem__, words), default=0)
+    for char, score in zip(candidates, scores, strict=True):
         if score > best_score:
             best, best_score = char, score
     return best
