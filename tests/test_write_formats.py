@@ -102,22 +102,52 @@ LISTS = pa.schema([("id", pa.string()), ("tokens", STRINGS), ("paragraphs", STRI
             {"id": "b", "tokens": [], "paragraphs": [""]},
         ],
         [{"id": "a", "tokens": ("元组", "也行"), "paragraphs": ["x"]}],
-        [{"id": "a", "tokens": ["含\x1f分隔符"], "paragraphs": ["p"]}],  # falls back, same result
+        [{"id": "a", "tokens": ["含\x1f分隔符"], "paragraphs": ["p"]}],
         [{"id": str(n), "tokens": ["词"] * n, "paragraphs": ["段"] * (n % 3)} for n in range(40)],
     ],
 )
-def test_records_to_batch_equals_from_pylist(rows: list[dict[str, Any]]) -> None:
-    batch = parquet.records_to_batch(rows, LISTS)
+def test_lines_to_batch_equals_from_pylist(rows: list[dict[str, Any]]) -> None:
+    batch = parquet.lines_to_batch(_lines(rows), LISTS)
     assert batch.equals(pa.RecordBatch.from_pylist(rows, schema=LISTS))
     assert batch.schema.equals(LISTS)
 
 
-def test_records_to_batch_treats_other_values_as_from_pylist_does() -> None:
+@pytest.fixture
+def pandas_would_load(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """rows_to_batch as in a process where pandas is installed and not imported; the list
+    counts the batches parsed from lines."""
+    parsed: list[int] = []
+    parse = parquet.lines_to_batch
+
+    def counted(lines: Any, schema: pa.Schema) -> pa.RecordBatch:
+        parsed.append(len(lines))
+        return parse(lines, schema)
+
+    monkeypatch.setattr(parquet, "_pandas_would_load", lambda: True)
+    monkeypatch.setattr(parquet, "lines_to_batch", counted)
+    return parsed
+
+
+def test_rows_parse_lines_only_while_pandas_would_load(
+    pandas_would_load: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [{"id": "a", "tokens": ["新华社"], "paragraphs": []}]
+    expected = pa.RecordBatch.from_pylist(rows, schema=LISTS)
+    assert parquet.rows_to_batch(rows, _lines(rows), LISTS).equals(expected)
+    assert pandas_would_load == [1]
+    monkeypatch.setattr(parquet, "_pandas_would_load", lambda: False)
+    assert parquet.rows_to_batch(rows, _lines(rows), LISTS).equals(expected)
+    assert pandas_would_load == [1]  # from_pylist, the faster way, once pandas is no cost
+
+
+def test_rows_that_lines_cannot_give_come_from_the_dicts(pandas_would_load: list[int]) -> None:
     odd = [{"id": "a", "tokens": "一串", "paragraphs": []}]  # Arrow reads a str as a sequence
     expected = pa.RecordBatch.from_pylist(odd, schema=LISTS)
-    assert parquet.records_to_batch(odd, LISTS).equals(expected)
-    with pytest.raises(pa.ArrowTypeError):
-        parquet.records_to_batch([{"id": "a", "tokens": [1, 2], "paragraphs": []}], LISTS)
+    assert parquet.rows_to_batch(odd, _lines(odd), LISTS).equals(expected)
+    with pytest.raises(pa.ArrowTypeError):  # from_pylist's error, naming the value
+        wrong = [{"id": "a", "tokens": [1, 2], "paragraphs": []}]
+        parquet.rows_to_batch(wrong, _lines(wrong), LISTS)
+    assert pandas_would_load == [1, 1]  # both tried as lines first
 
 
 def _rows(count: int) -> list[dict[str, Any]]:
@@ -185,14 +215,6 @@ def test_a_batch_sent_as_ipc_arrives_equal() -> None:
     assert back.slice(1, 1).to_pylist() == rows[1:]
 
 
-def test_lists_of_strings_take_the_bulk_path_unless_a_string_holds_the_separator() -> None:
-    # records_to_batch equals from_pylist either way; this pins that the fast path is the one
-    # taken for ordinary token lists, and that the fallback is taken only when it must be.
-    assert parquet._string_lists([["新华社", "电"], None, []], STRINGS) is not None
-    assert parquet._string_lists([["含\x1f分隔符"]], STRINGS) is None
-    assert parquet._string_lists(["不是列表"], STRINGS) is None
-
-
 # -- rows parsed from JSONL lines --------------------------------------------------------------
 
 NAME = pa.field("name", pa.string(), nullable=False)
@@ -240,7 +262,7 @@ def test_lines_to_batch_equals_the_dicts_conversion(rows: list[dict[str, Any]]) 
     """Parsed from the lines, with the zero values from_pylist puts under a null byline, the
     batch equals the dicts' (and so does its Parquet file: the same arrays)."""
     batch = parquet.lines_to_batch(_lines(rows), NESTED)
-    assert batch.equals(parquet.records_to_batch(rows, NESTED))
+    assert batch.equals(pa.RecordBatch.from_pylist(rows, schema=NESTED))
     assert batch.schema.equals(NESTED)
     assert batch.to_pylist() == rows
 
@@ -268,7 +290,7 @@ def test_lines_that_do_not_fit_the_schema_are_refused(row: dict[str, Any]) -> No
         parquet.lines_to_batch(_lines([row]), NESTED)
 
 
-def test_a_line_that_lost_a_value_falls_back_to_the_dict() -> None:
+def test_a_line_that_lost_a_value_falls_back_to_the_dict(pandas_would_load: list[int]) -> None:
     """orjson writes NaN as null, which a non-nullable column refuses: the record's row is then
     converted from its dict, keeping the NaN, as before rows were parsed from lines."""
     schema = pa.schema([pa.field("ratio", pa.float64(), nullable=False)])
@@ -276,6 +298,7 @@ def test_a_line_that_lost_a_value_falls_back_to_the_dict() -> None:
     (row,) = encoder.to_arrow([encoder({"ratio": math.nan})])
     assert row.arrow is not None
     assert math.isnan(row.arrow.batch.column("ratio")[row.arrow.index].as_py())
+    assert pandas_would_load == [1]  # the line was tried first
 
 
 def test_the_real_schema_rows_from_lines_equal_the_dicts(seed_path: Path) -> None:
@@ -284,7 +307,7 @@ def test_the_real_schema_rows_from_lines_equal_the_dicts(seed_path: Path) -> Non
     empty = {**record, "subtitle": None, "byline": None, "dateline": None, "tokens": None}
     rows = [record, empty]
     assert parquet.lines_to_batch(_lines(rows), schema).equals(
-        parquet.records_to_batch(rows, schema)
+        pa.RecordBatch.from_pylist(rows, schema=schema)
     )
 
 

@@ -23,7 +23,7 @@ import orjson
 import pyarrow as pa
 
 from docexport.write.csvfile import csv_row
-from docexport.write.parquet import ArrowRow, lines_to_batch, records_to_batch
+from docexport.write.parquet import ArrowRow, rows_to_batch
 
 __all__ = ["EncodedRecord", "RecordEncoder"]
 
@@ -89,7 +89,7 @@ class RecordEncoder:
         """Convert one tiny record to Arrow, so a process forked afterwards shares what the
         first conversion loads instead of loading it again."""
         if self.arrow_schema is not None:
-            lines_to_batch([b'{"n":1}\n'], pa.schema([("n", pa.int64())]))
+            rows_to_batch([{"n": 1}], [b'{"n":1}\n'], pa.schema([("n", pa.int64())]))
 
     def to_arrow(self, encoded: Sequence[EncodedRecord]) -> list[EncodedRecord]:
         """The same records with their dicts replaced by rows of one Arrow batch.
@@ -97,11 +97,10 @@ class RecordEncoder:
         A worker calls this once per batch of documents: converting records to Arrow costs the
         writer's process ~60-100 µs per record (most of what it does per record), and a batch
         of rows pickles smaller and faster than the dicts (a record's tokens are hundreds of
-        strings). The rows are parsed from the records' JSONL lines (:func:`lines_to_batch
-        <docexport.write.parquet.lines_to_batch>`), or converted from the dicts when a line
-        does not fit the schema. Records that cannot be converted either way (a value outside
-        the schema) keep their dicts, so the writer reports them exactly as it would have; so
-        does every record when Parquet is not written or no schema was given.
+        strings); :func:`~docexport.write.parquet.rows_to_batch` converts them. Records that
+        cannot be converted (a value outside the schema) keep their dicts, so the writer
+        reports them exactly as it would have; so does every record when Parquet is not
+        written or no schema was given.
         """
         if self.arrow_schema is None:
             return list(encoded)
@@ -109,15 +108,13 @@ class RecordEncoder:
         if not positions:
             return list(encoded)
         try:
-            batch = lines_to_batch([encoded[i].line for i in positions], self.arrow_schema)
-        except pa.ArrowException:
-            try:
-                batch = records_to_batch(
-                    [encoded[i].record for i in positions],  # type: ignore[misc]
-                    self.arrow_schema,
-                )
-            except (pa.ArrowException, TypeError, ValueError):
-                return list(encoded)
+            batch = rows_to_batch(
+                [encoded[i].record for i in positions],  # type: ignore[misc]
+                [encoded[i].line for i in positions],
+                self.arrow_schema,
+            )
+        except (pa.ArrowException, TypeError, ValueError):
+            return list(encoded)
         out = list(encoded)
         for row, i in enumerate(positions):
             out[i] = dataclasses.replace(out[i], record=None, arrow=ArrowRow(batch, row))

@@ -4,8 +4,8 @@ Rows arrive in two forms: records with their JSONL lines (a run in one process),
 Arrow ``BATCH_ROWS`` at a time so that few large Python objects are held; or rows of an Arrow
 batch a worker process already converted (:class:`ArrowRow`), taken from that batch by index,
 so the process that owns the writer never converts a record itself. Either way a batch is
-parsed from the JSONL lines by Arrow's JSON reader (:func:`lines_to_batch`), and converted
-from the dicts only when the lines do not fit the schema. The schema is always the one
+made by :func:`rows_to_batch`: from the dicts, or from the JSONL lines while converting the
+dicts would make pyarrow import pandas. The schema is always the one
 derived from the record schema, never inferred from the rows (a first row with
 ``subtitle = None`` would otherwise make the column a null column).
 
@@ -27,7 +27,10 @@ are not hurt: 8 MiB of records is a few MB of zstd pages per group.
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib.util
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,31 +55,51 @@ __all__ = [
     "ParquetShard",
     "batch_from_ipc",
     "lines_to_batch",
-    "records_to_batch",
     "reduce_batch_as_ipc",
     "release_arrow_memory",
+    "rows_to_batch",
 ]
 
 BATCH_ROWS = 256  # dicts held before conversion to a compact Arrow batch (~10 MB of PD records)
 ROW_GROUP_ROWS = 10_000  # rows per row group at most
 ROW_GROUP_BYTES = 8 * 2**20  # JSONL bytes of the records in a row group at most
-# Joins the strings of a list column for the fast conversion below: an ASCII control character
-# (so no byte of a multi-byte UTF-8 sequence equals it) that news text does not hold.
-SEPARATOR = "\x1f"
-_SEPARATOR_BYTE = 0x1F
-# String data per column per batch must fit Arrow's 32-bit string offsets.
-_MAX_STRING_BYTES = 2**31 - 1
+# Arrow's JSON reader takes one block of at most this many bytes (its block size is 32-bit).
+_MAX_BLOCK_BYTES = 2**31 - 1
+
+
+def rows_to_batch(
+    records: Sequence[dict[str, Any]], lines: Sequence[bytes], schema: pa.Schema
+) -> pa.RecordBatch:
+    """``records`` (whose JSONL ``lines`` these are) as one batch of ``schema``.
+
+    ``pa.RecordBatch.from_pylist`` is the fastest conversion (~39 µs per record of the
+    benchmark corpus, once orjson has serialised it), but converting any Python object first
+    asks whether it is a pandas one, which makes pyarrow import pandas when it is installed:
+    0.25 s and ~40 MB in every process, for nothing. While pandas is installed and not yet
+    imported, the lines are parsed instead (:func:`lines_to_batch`, ~75 µs: a ~2 % slower
+    document, against a faster start and smaller processes); the dicts are converted when they
+    do not fit. Either way the arrays are the same; ``from_pylist``'s errors are raised.
+    """
+    if _pandas_would_load():
+        with contextlib.suppress(pa.ArrowException):
+            return lines_to_batch(lines, schema)
+    return pa.RecordBatch.from_pylist(list(records), schema=schema)
+
+
+@functools.cache
+def _pandas_installed() -> bool:
+    return importlib.util.find_spec("pandas") is not None
+
+
+def _pandas_would_load() -> bool:
+    """Whether pyarrow converting a Python object now would import pandas."""
+    return "pandas" not in sys.modules and _pandas_installed()
 
 
 def lines_to_batch(lines: Sequence[bytes], schema: pa.Schema) -> pa.RecordBatch:
     """The records whose JSONL ``lines`` these are, as one batch of ``schema``: what
-    :func:`records_to_batch` makes of the record dicts, parsed by Arrow's C++ JSON reader.
-
-    Every record is serialised as a JSONL line anyway, and parsing the lines costs about what
-    converting the dicts does (66 against 72 µs per record of the benchmark corpus). What it
-    saves is pyarrow's import of pandas: converting any Python object (``pa.array``,
-    ``pa.scalar``, ``from_pylist``) first asks whether it is a pandas one, which imports
-    pandas when it is installed (0.25 s and ~40 MB per process, for nothing).
+    ``pa.RecordBatch.from_pylist`` makes of the record dicts, parsed by Arrow's C++ JSON reader
+    (which never imports pandas; see :func:`rows_to_batch`).
 
     Arrow's reader cannot read a null struct whose fields may not be null (``byline`` of a
     record without one): the lines are read with every field nullable, then each field that
@@ -88,7 +111,7 @@ def lines_to_batch(lines: Sequence[bytes], schema: pa.Schema) -> pa.RecordBatch:
     if not lines:
         return pa.RecordBatch.from_arrays([pa.nulls(0, f.type) for f in schema], schema=schema)
     data = b"".join(lines)
-    if len(data) >= _MAX_STRING_BYTES:
+    if len(data) >= _MAX_BLOCK_BYTES:
         raise pa.ArrowInvalid("batch too large for one JSON block")
     table = pa_json.read_json(
         pa.BufferReader(data),
@@ -164,79 +187,6 @@ def _zero(kind: pa.DataType) -> pa.Scalar:
         width = max(kind.bit_width // 8, 1)
         return pa.Array.from_buffers(kind, 1, [None, pa.py_buffer(bytes(width))])[0]
     raise pa.ArrowInvalid(f"no zero value for {kind}")
-
-
-def records_to_batch(records: list[dict[str, Any]], schema: pa.Schema) -> pa.RecordBatch:
-    """``pa.RecordBatch.from_pylist(records, schema=schema)``, with the lists of strings
-    (``tokens``, ``paragraphs``, ``keywords``) converted in bulk.
-
-    Arrow converts a Python string by asking for its UTF-8 form, which a non-ASCII ``str``
-    builds and caches on first request: for a record's ~600 fresh token strings that is most
-    of the ~295 µs a People's Daily record costs to convert. Joined into one string per
-    column, they are encoded once, and the token boundaries are where the separator bytes were
-    (found by numpy): ~54 µs for the whole record, and equal arrays. Any column whose strings
-    hold the separator, or a batch too large for 32-bit offsets, goes the ordinary way.
-    """
-    lists = {}
-    for field in schema:
-        if _is_string_list(field.type):
-            array = _string_lists([record.get(field.name) for record in records], field.type)
-            if array is not None:
-                lists[field.name] = array
-    if not lists:
-        return pa.RecordBatch.from_pylist(records, schema=schema)
-    rest = pa.schema([field for field in schema if field.name not in lists])
-    others = pa.RecordBatch.from_pylist(
-        [{k: v for k, v in record.items() if k not in lists} for record in records], schema=rest
-    )
-    columns = [
-        lists[field.name] if field.name in lists else others.column(field.name) for field in schema
-    ]
-    return pa.RecordBatch.from_arrays(columns, schema=schema)
-
-
-def _is_string_list(kind: pa.DataType) -> bool:
-    return pa.types.is_list(kind) and pa.types.is_string(kind.value_type)
-
-
-def _string_lists(values: list[Any], kind: pa.ListType) -> pa.Array | None:
-    """A list<string> array of ``values`` (lists of str or None), or None to fall back."""
-    lengths = []
-    for value in values:
-        if value is None:
-            lengths.append(-1)
-        elif type(value) is list or type(value) is tuple:
-            lengths.append(len(value))
-        else:
-            return None  # not a list: let from_pylist say what is wrong
-    try:
-        joined = SEPARATOR.join(SEPARATOR.join(value) for value in values if value)
-    except TypeError:  # an item is not a str
-        return None
-    data = joined.encode("utf-8")
-    count = sum(length for length in lengths if length > 0)
-    if len(data) > _MAX_STRING_BYTES:
-        return None
-    bytes_ = np.frombuffer(data, dtype=np.uint8)
-    separators = np.flatnonzero(bytes_ == _SEPARATOR_BYTE)
-    if len(separators) != max(count - 1, 0):
-        return None  # a string holds the separator itself
-    # Item i ends where separator i was, less the i separators removed before it.
-    ends = separators - np.arange(len(separators))
-    value_offsets = np.empty(count + 1, dtype=np.int32)
-    value_offsets[0] = 0
-    if count:
-        value_offsets[1:-1] = ends
-        value_offsets[-1] = len(data) - len(separators)
-    strings = pa.StringArray.from_buffers(
-        count,
-        pa.py_buffer(value_offsets),
-        pa.py_buffer(data.replace(SEPARATOR.encode(), b"") if len(separators) else data),
-    )
-    list_offsets = np.zeros(len(values) + 1, dtype=np.int32)
-    np.cumsum([max(length, 0) for length in lengths], out=list_offsets[1:])
-    nulls = pa.array([length < 0 for length in lengths]) if -1 in lengths else None
-    return pa.ListArray.from_arrays(pa.array(list_offsets), strings, type=kind, mask=nulls)
 
 
 def release_arrow_memory() -> None:
@@ -327,11 +277,7 @@ class ParquetShard(ShardFile):
         if self._rows:
             rows, lines = self._rows, self._lines
             self._rows, self._lines = [], []
-            try:
-                batch = lines_to_batch(lines, self._schema)
-            except pa.ArrowException:  # the dicts' conversion says what does not fit
-                batch = records_to_batch(rows, self._schema)
-            self._batches.append(batch)
+            self._batches.append(rows_to_batch(rows, lines, self._schema))
 
     def _take_rows(self) -> None:
         if self._taken and self._source is not None:
