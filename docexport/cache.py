@@ -162,7 +162,7 @@ def clear_cache(directory: Path | None = None) -> tuple[int, int]:
 
 def build_cache() -> list[Path]:
     """Load every cached table, building and saving the ones not yet saved; return the files
-    the tables of this installation live in (a file that could not be saved is missing)."""
+    the tables of this installation belong in (one that could not be saved does not exist)."""
     import importlib
 
     from docexport import enrich
@@ -175,4 +175,4 @@ def build_cache() -> list[Path]:
     lexicon._tables()
     pinyin._reading_index()
     script._s2t_chars()
-    return sorted(path for path in _USED if path.is_file())
+    return sorted(_USED)
