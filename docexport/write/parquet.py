@@ -9,6 +9,12 @@ dicts would make pyarrow import pandas. The schema is always the one
 derived from the record schema, never inferred from the rows (a first row with
 ``subtitle = None`` would otherwise make the column a null column).
 
+Converting a batch and encoding a row group run in one background thread per shard, in the
+order they were asked for: both are C++ that releases the GIL (the lines are parsed rather
+than the dicts converted there), so the process goes on with its documents meanwhile. One
+group is encoded at a time; a group that fills while the last is still being encoded waits
+for it. Errors come back at the next group or at ``close``.
+
 A row group is written once ``ROW_GROUP_ROWS`` records, or records whose JSONL lines add up to
 ``ROW_GROUP_BYTES``, are buffered. Both counts are of records, not of however the rows arrived,
 and the group's chunks are combined before writing, so the file is the same bytes whichever
@@ -32,6 +38,7 @@ import importlib.util
 import os
 import sys
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -83,6 +90,16 @@ def rows_to_batch(
     if _pandas_would_load():
         with contextlib.suppress(pa.ArrowException):
             return lines_to_batch(lines, schema)
+    return pa.RecordBatch.from_pylist(list(records), schema=schema)
+
+
+def _parse_rows(
+    records: Sequence[dict[str, Any]], lines: Sequence[bytes], schema: pa.Schema
+) -> pa.RecordBatch:
+    """:func:`rows_to_batch` for the background thread: parsing the lines runs in C++ without
+    the GIL, where converting the dicts would hold it, so the lines are tried first."""
+    with contextlib.suppress(pa.ArrowException):
+        return lines_to_batch(lines, schema)
     return pa.RecordBatch.from_pylist(list(records), schema=schema)
 
 
@@ -240,12 +257,15 @@ class ParquetShard(ShardFile):
         self._lines: list[bytes] = []  # and their JSONL lines
         self._taken: list[int] = []  # indices into self._source not taken yet
         self._source: pa.RecordBatch | None = None
-        self._batches: list[pa.RecordBatch] = []  # the group so far, in order
+        # The group so far, in order: batches, and conversions still running in the background.
+        self._batches: list[pa.RecordBatch | Future[pa.RecordBatch]] = []
         self._group_rows = 0
         self._group_bytes = 0
         self._writer: pq.ParquetWriter | None = pq.ParquetWriter(
             str(self.temp_path), arrow_schema, compression="zstd"
         )
+        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="docexport-pq")
+        self._written: Future[None] | None = None  # the group being encoded
 
     def add(self, record: dict[str, Any], line: bytes) -> None:
         self._take_rows()
@@ -277,7 +297,7 @@ class ParquetShard(ShardFile):
         if self._rows:
             rows, lines = self._rows, self._lines
             self._rows, self._lines = [], []
-            self._batches.append(rows_to_batch(rows, lines, self._schema))
+            self._batches.append(self._background.submit(_parse_rows, rows, lines, self._schema))
 
     def _take_rows(self) -> None:
         if self._taken and self._source is not None:
@@ -296,17 +316,32 @@ class ParquetShard(ShardFile):
         self._convert()
         self._take_rows()
         if self._batches and self._writer is not None:
-            # One chunk per column: the same bytes whatever the rows' batches were.
-            table = pa.Table.from_batches(self._batches, schema=self._schema).combine_chunks()
-            self._batches = []
-            self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
-            del table
-            release_arrow_memory()
+            if self._written is not None:
+                self._written.result()  # one group encoding at a time: memory stays bounded
+            batches, self._batches = self._batches, []
+            self._written = self._background.submit(self._encode_group, self._writer, batches)
         self._group_rows = 0
         self._group_bytes = 0
 
+    def _encode_group(
+        self, writer: pq.ParquetWriter, batches: list[pa.RecordBatch | Future[pa.RecordBatch]]
+    ) -> None:
+        """Write one row group (in the background thread, after the conversions before it)."""
+        resolved = [b.result() if isinstance(b, Future) else b for b in batches]
+        del batches
+        # One chunk per column: the same bytes whatever the rows' batches were.
+        table = pa.Table.from_batches(resolved, schema=self._schema).combine_chunks()
+        del resolved
+        writer.write_table(table, row_group_size=max(table.num_rows, 1))
+        del table
+        release_arrow_memory()
+
     def close(self) -> None:
         self._write_group()
+        self._background.shutdown(wait=True)
+        if self._written is not None:
+            written, self._written = self._written, None
+            written.result()
         if self._writer is not None:
             writer, self._writer = self._writer, None
             writer.close()
@@ -317,6 +352,8 @@ class ParquetShard(ShardFile):
             os.close(fd)
 
     def _release(self) -> None:
+        self._background.shutdown(wait=True, cancel_futures=True)
+        self._written = None
         self._rows = []
         self._lines = []
         self._taken = []
