@@ -11,12 +11,14 @@ peak.
 
 A cache file is named by the table, its ``version`` (raised whenever the derivation changes),
 docexport's version and the source file's resolved path, size and modification time, so a
-reinstalled jieba or a new docexport never reads a stale table; stale files are left for the
-user to delete (``docexport cache --clear``; ~17 MB a set). Files are written to a temporary
-name and renamed into place, so concurrent processes never read half a file, and one that
-cannot be read (truncated, foreign) is rebuilt and replaced. Caching is best effort: a
-directory that cannot be created or written (a read-only home) leaves the tables to be built
-every time.
+reinstalled jieba or a new docexport never reads a stale table. Stale files go by themselves:
+loading a file marks it used (its modification time), and saving a table keeps only the
+``KEEP_PER_TABLE`` most recently used files of that table, so upgrades do not pile up sets of
+~17 MB while two or three installations sharing the directory keep theirs. Files are written
+to a temporary name and renamed into place, so concurrent processes never read half a file,
+and one that cannot be read (truncated, foreign) is rebuilt and replaced. Caching is best
+effort: a directory that cannot be created or written (a read-only home) leaves the tables to
+be built every time.
 
 Where: ``$DOCEXPORT_CACHE_DIR``, else ``$XDG_CACHE_HOME/docexport``, else
 ``~/.cache/docexport``; an empty ``DOCEXPORT_CACHE_DIR`` turns the cache off. ``docexport
@@ -39,9 +41,19 @@ import numpy as np
 
 from docexport import __version__
 
-__all__ = ["CACHE_ENV", "build_cache", "cache_dir", "cache_files", "cached_arrays", "clear_cache"]
+__all__ = [
+    "CACHE_ENV",
+    "KEEP_PER_TABLE",
+    "build_cache",
+    "cache_dir",
+    "cache_files",
+    "cached_arrays",
+    "clear_cache",
+]
 
 CACHE_ENV = "DOCEXPORT_CACHE_DIR"
+# Files of one table kept when a new one is saved: the new one and the most recently used others.
+KEEP_PER_TABLE = 3
 
 Arrays = dict[str, np.ndarray]
 
@@ -109,9 +121,12 @@ def _load(path: Path) -> Arrays | None:
     """The arrays saved at ``path``; None when there is no file or it cannot be read whole."""
     try:
         with np.load(path, allow_pickle=False) as saved:
-            return {key: saved[key] for key in saved.files}
+            arrays = {key: saved[key] for key in saved.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile):
         return None
+    with contextlib.suppress(OSError):  # a read-only cache (shipped in an image) stays as it is
+        os.utime(path)
+    return arrays
 
 
 def _save(path: Path, arrays: Arrays) -> None:
@@ -126,12 +141,29 @@ def _save(path: Path, arrays: Arrays) -> None:
             np.savez(file, **arrays)
         os.replace(temporary, path)
         temporary = None
+        _prune(path)
     except OSError:
         pass
     finally:
         if temporary is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
+
+
+def _prune(saved: Path) -> None:
+    """Delete the files of ``saved``'s table beyond the ``KEEP_PER_TABLE`` most recently used
+    (``saved`` itself is the most recent). Files of other tables, and anything that is not a
+    cache file, are never touched; a file another process deletes first is no error."""
+    table = re.compile(rf"{re.escape(saved.name.rsplit('-', 1)[0])}-[0-9a-f]{{20}}\.npz")
+    others: list[tuple[float, Path]] = []
+    for path in saved.parent.iterdir():
+        if path != saved and table.fullmatch(path.name):
+            with contextlib.suppress(OSError):
+                others.append((path.stat().st_mtime, path))
+    others.sort(reverse=True)
+    for _, path in others[KEEP_PER_TABLE - 1 :]:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def cache_files(directory: Path | None = None) -> list[Path]:

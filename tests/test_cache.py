@@ -6,6 +6,7 @@ import importlib
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,54 @@ def test_a_damaged_cache_file_is_rebuilt(tmp_path: Path, monkeypatch: pytest.Mon
     source.write_text("新的数据")
     cache.cached_arrays("t", 1, source, build)
     assert len(built) == 4 and len(list(directory.iterdir())) == 3
+
+
+def test_saving_a_table_keeps_only_its_most_recently_used_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = tmp_path / "cache"
+    directory.mkdir()
+    monkeypatch.setenv(cache.CACHE_ENV, str(directory))
+    now = time.time()
+    # Five files of table "t" from older installations, last used 1 to 5 days ago, one of
+    # table "tt" (whose name starts the same) and a file of the user's: these two stay.
+    older = [directory / f"t-{i:020x}.npz" for i in range(5)]
+    for days, path in enumerate(older, start=1):
+        np.savez(path, v=np.arange(days))
+        os.utime(path, (now - days * 86400, now - days * 86400))
+    other_table = directory / f"tt-{9:020x}.npz"
+    np.savez(other_table, v=np.arange(1))
+    os.utime(other_table, (now - 9 * 86400, now - 9 * 86400))
+    (directory / "notes.txt").write_text("mine")
+    source = tmp_path / "source.txt"
+    source.write_text("数据")
+    cache.cached_arrays("t", 1, source, lambda: {"v": np.ones(2)})
+    (new,) = (
+        {p.name for p in directory.iterdir()}
+        - {p.name for p in older}
+        - {
+            other_table.name,
+            "notes.txt",
+        }
+    )
+    assert sorted(p.name for p in directory.iterdir()) == sorted(
+        [new, older[0].name, older[1].name, other_table.name, "notes.txt"]
+    )
+    assert cache.KEEP_PER_TABLE == 3
+
+
+def test_loading_a_cache_file_marks_it_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+    source = tmp_path / "source.txt"
+    source.write_text("数据")
+    cache.cached_arrays("t", 1, source, lambda: {"v": np.ones(2)})
+    (saved,) = (tmp_path / "cache").iterdir()
+    week_ago = time.time() - 7 * 86400
+    os.utime(saved, (week_ago, week_ago))
+    assert cache.cached_arrays("t", 1, source, lambda: {"v": np.zeros(2)})["v"].tolist() == [1, 1]
+    assert saved.stat().st_mtime > week_ago + 86400
 
 
 def test_a_cache_that_cannot_be_written_only_costs_time(
