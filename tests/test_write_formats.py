@@ -8,6 +8,7 @@ import math
 import os
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -191,6 +192,37 @@ def test_rows_from_worker_batches_make_the_same_file_as_dicts(
     meta = pq.ParquetFile(dicts.temp_path).metadata
     sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
     assert sum(sizes) == 30 and max(sizes) <= 7 and len(sizes) > 30 // 7  # bytes cut some early
+
+
+def _encoder_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("docexport-pq")]
+
+
+def test_the_background_encoder_ends_with_its_shard(tmp_path: Path) -> None:
+    """Batches are converted and row groups encoded in one thread per shard; closing or
+    discarding the shard ends it (no thread outlives a run, none is there at a fork)."""
+    before = _encoder_threads()
+    closed = ParquetShard(tmp_path, 0, SCHEMA)
+    for row in _rows(5):
+        closed.add(row, orjson.dumps(row) + b"\n")
+    closed.close()
+    discarded = ParquetShard(tmp_path, 1, SCHEMA)
+    for row in _rows(parquet.BATCH_ROWS + 1):  # a conversion is running or queued
+        discarded.add(row, orjson.dumps(row) + b"\n")
+    discarded.discard()
+    assert _encoder_threads() == before
+    assert pq.read_table(closed.temp_path).column("id").to_pylist() == ["0", "1", "2", "3", "4"]
+    assert not discarded.temp_path.exists()
+
+
+def test_a_row_the_background_cannot_convert_fails_the_close(tmp_path: Path) -> None:
+    shard = ParquetShard(tmp_path, 0, SCHEMA)
+    bad = {"id": "x", "tags": 5}
+    shard.add(bad, orjson.dumps(bad) + b"\n")
+    with pytest.raises((pa.ArrowException, TypeError)):
+        shard.close()
+    shard.discard()
+    assert _encoder_threads() == [] and not shard.temp_path.exists()
 
 
 def test_rows_taken_out_of_order_from_a_worker_batch(tmp_path: Path) -> None:
