@@ -37,6 +37,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help text: a docstring's lines are joined into paragraphs (rich mode kept every
+    # line break, so the terminal wrapped each source line on its own).
+    rich_markup_mode=None,
 )
 
 # typer vendors click in recent releases; find its exception bases from a public name so this
@@ -191,7 +194,7 @@ def convert(
         typer.Option(
             "--engine",
             help="Where documents are processed: local (a process pool) or ray "
-            "(a Ray cluster; needs pip install 'docexport\\[ray]').",
+            "(a Ray cluster; needs pip install 'docexport[ray]').",
         ),
     ] = Executor.local,
     ray_address: Annotated[
@@ -244,7 +247,13 @@ def convert(
     user_dict: UserDictOpt = None,
     keywords: KeywordsOpt = 10,
 ) -> None:
-    """Turn many documents into a dataset directory (data/, manifest, card, rejects)."""
+    """Turn many documents into a dataset directory (data/, manifest, card, rejects).
+
+    A .txt file is one document, a .jsonl line one, a .json array one per object, a Sogou
+    news dump (a file that starts with <doclist> or <doc>) one per <doc> record; any of
+    them may be .gz, .bz2, .xz or .zst. Directories yield .txt, .text, .jsonl, .ndjson and
+    .json files; --glob chooses others (--glob '*.dat' for Sogou dumps).
+    """
     from docexport.pipeline import convert as run_convert
 
     try:

@@ -13,12 +13,15 @@ directory that points back to one of its own ancestors, which is a ``symlink_loo
 
 Formats, by extension after a compression suffix (``.gz``, ``.bz2``, ``.xz``, ``.zst``) is
 stripped: ``.jsonl``/``.ndjson`` → one document per line; ``.json`` → an array of objects (or one
-object), each a document; anything else → one document per file. Files are streamed: JSONL is
-read line by line through streaming decompressors, so memory holds one line, never the file.
+object), each a document; anything else → one document per file, unless it starts with
+``<doclist>`` or ``<doc>``: then it is a Sogou news dump (SogouCS/SogouCA ``.dat``, see
+:meth:`_Reader.sogou`), one document per ``<doc>`` record. Files are streamed: JSONL and Sogou
+dumps are read line by line through streaming decompressors, so memory holds one line (one
+record), never the file.
 
 Read-stage reject reasons (stable ids): ``not_found``, ``not_a_file``, ``permission_denied``,
 ``broken_symlink``, ``symlink_loop``, ``read_error``, ``truncated_compressed``,
-``invalid_json``, ``text_not_string``, ``too_large``.
+``invalid_json``, ``text_not_string``, ``too_large``, ``truncated_record``.
 
 Size limit: with ``max_doc_size``, a document larger than that many bytes (a file, or one JSONL
 line or JSON record) becomes a ``too_large`` reject, and a file or line over the limit is never
@@ -66,6 +69,7 @@ READ_REASONS: tuple[str, ...] = (
     "text_not_string",
     "too_large",
     "truncated_compressed",
+    "truncated_record",
 )
 # JSON fields tried, in this order, for the document text when no text field is named.
 TEXT_FIELDS: tuple[str, ...] = ("text", "content", "body")
@@ -85,6 +89,13 @@ CORRUPT_DATA_ERRORS: tuple[type[Exception], ...] = (
 ZSTD_CHUNK = 1 << 17
 # How much of an over-long line is read at a time while skipping it.
 SKIP_CHUNK = 1 << 20
+# The opening of a Sogou news dump (after an optional BOM and white space), and one field line
+# of a record: ``<url>…</url>``. A field's value may run over several lines until its closing
+# tag; its bytes are kept as they are (the dump's encoding is detected per document).
+SOGOU_OPENINGS = (b"<doclist>", b"<doc>")
+SOGOU_FIELD = re.compile(rb"<([A-Za-z_]+)>(.*)", re.DOTALL)
+# The fields of a Sogou record that make the document: title first, then the body.
+SOGOU_TITLE, SOGOU_BODY = b"contenttitle", b"content"
 
 # What a directory yields when no ``--glob`` is given: the document formats docexport reads,
 # plain or compressed. A README, a LICENSE or a stray image next to the corpus is not news, so
@@ -307,6 +318,9 @@ class _Reader:
         except CORRUPT_DATA_ERRORS as exc:
             yield _read_failure(path, exc)
             return
+        if suffix != JSON_SUFFIX and _is_sogou(data):
+            yield from self.sogou_file(path, compression)
+            return
         if self.max_size is not None and len(data) > self.max_size:
             yield self.too_large(path, f"{path} is", None)
             return
@@ -334,8 +348,114 @@ class _Reader:
         except CORRUPT_DATA_ERRORS as exc:
             yield _read_failure(path, exc, line=number + 1 if number else None)
 
+    def sogou_file(self, path: str, compression: str | None) -> Iterator[Source | Reject]:
+        """A Sogou dump, streamed record by record (see :meth:`sogou`); a truncated compressed
+        file keeps the records before the break, like a JSONL file."""
+        number = 0
+
+        def counted(lines: Iterator[bytes | None]) -> Iterator[bytes | None]:
+            nonlocal number  # where the stream broke, for the handlers below
+            for raw in lines:
+                number += 1
+                yield raw
+
+        try:
+            with _open(path, compression) as handle:
+                yield from self.sogou(path, counted(self.lines(handle)))
+        except EOFError:
+            detail = (
+                f"{path} ends in the middle of its compressed data at line {number + 1}; the "
+                f"records before were read, re-download or recompress it for the rest."
+            )
+            yield _reject(path, "truncated_compressed", detail, line=number + 1)
+        except CORRUPT_DATA_ERRORS as exc:
+            yield _read_failure(path, exc, line=number + 1 if number else None)
+
+    def sogou(self, uri: str, lines: Iterable[bytes | None]) -> Iterator[Source | Reject]:
+        r"""The records of a Sogou news dump (SogouCS, SogouCA): one document per ``<doc>``.
+
+        The format is pseudo-XML (no declaration, bare ``&``), one field per line::
+
+            <doc>
+            <url>http://news.sohu.com/20120612/n345428229.shtml</url>
+            <docno>c172394d49da2142-69713306c0bb3300</docno>
+            <contenttitle>公安机关销毁１０余万非法枪支</contenttitle>
+            <content>中广网唐山６月１２日消息……</content>
+            </doc>
+
+        so it is read line by line, not parsed as XML. A document's bytes are its title and
+        body, joined by a newline, as they are in the file (its encoding, GB18030 in Sogou's own
+        release, is detected per document); ``line`` is the line of its ``<doc>``; the other
+        fields (``url``, ``docno``) go to the metadata, where the URL's ``/YYYYMMDD/`` gives the
+        dateline its year. An empty body is left to the parser, which rejects it (``no_body``);
+        a record the file ends inside is a ``truncated_record`` reject.
+
+        >>> dump = [b"<doclist>\n", b"<doc>\n", b"<url>http://a.b/20120612/n1.shtml</url>\n",
+        ...         b"<contenttitle>\xe6\xa0\x87\xe9\xa2\x98</contenttitle>\n",
+        ...         b"<content>\xe6\xad\xa3\xe6\x96\x87</content>\n", b"</doc>\n"]
+        >>> [(s.line, s.data.decode(), dict(s.metadata)) for s in _Reader(None, frozenset(),
+        ...     None, None).sogou("x.dat", dump)]
+        [(2, '标题\n正文', {'url': 'http://a.b/20120612/n1.shtml'})]
+        """
+        start: int | None = None  # the line of the open record's <doc>
+        fields: dict[bytes, bytes] = {}
+        tag: bytes | None = None  # a field whose value has not reached its closing tag yet
+        too_large = False
+        number = 0
+        for number, raw in enumerate(lines, start=1):
+            if raw is None:  # a line over the size limit: its record is too large
+                if start is not None:
+                    too_large = True
+                continue
+            line = raw.removeprefix(UTF8_BOM) if number == 1 else raw
+            if tag is not None:  # inside a value that runs over several lines
+                closing = b"</" + tag + b">"
+                text, found, _ = line.partition(closing)
+                fields[tag] += text
+                if found:
+                    tag = None
+                continue
+            stripped = line.strip()
+            if stripped == b"<doc>":
+                if start is not None:
+                    yield self._sogou_truncated(uri, start, "a new <doc> begins")
+                start, fields, too_large = number, {}, False
+            elif stripped == b"</doc>" and start is not None:
+                yield self._sogou_record(uri, start, fields, too_large)
+                start = None
+            elif start is not None and (match := SOGOU_FIELD.match(line.lstrip())):
+                name, rest = match[1], match[2]  # ``rest`` keeps its line break
+                value, found, _ = rest.partition(b"</" + name + b">")
+                fields[name] = value if found else rest
+                tag = None if found else name
+        if start is not None:
+            yield self._sogou_truncated(uri, start, "the file ends")
+
+    def _sogou_record(
+        self, uri: str, start: int, fields: Mapping[bytes, bytes], too_large: bool
+    ) -> Source | Reject:
+        title = fields.get(SOGOU_TITLE, b"").strip()
+        body = fields.get(SOGOU_BODY, b"").strip()
+        data = b"\n".join(part for part in (title, body) if part)
+        if too_large or (self.max_size is not None and len(data) > self.max_size):
+            return self.too_large(uri, f"The record at line {start} of {uri} is", start)
+        metadata = {
+            _field_text(name): _field_text(value.strip())
+            for name, value in fields.items()
+            if name not in (SOGOU_TITLE, SOGOU_BODY)
+        }
+        return Source(uri=_printable(uri), data=data, line=start, metadata=metadata)
+
+    def _sogou_truncated(self, uri: str, start: int, where: str) -> Reject:
+        detail = (
+            f"The record at line {start} of {uri} has no </doc>: {where} inside it, so it may be "
+            "cut short; check the file (a partial download?) and convert it again."
+        )
+        return _reject(uri, "truncated_record", detail, line=start)
+
     def stdin(self, stream: BinaryIO) -> Iterator[Source | Reject]:
-        """``-``: JSONL when the first non-blank byte is ``{``, else one document."""
+        """``-``: JSONL when the first non-blank byte is ``{``, a Sogou dump when it starts with
+        ``<doclist>`` or ``<doc>``, else one document."""
         head: list[bytes | None] = []
         try:
             lines = self.lines(stream)
@@ -344,7 +464,9 @@ class _Reader:
                 if raw is None or raw.strip():
                     break
             start = b"".join(raw or b"" for raw in head).removeprefix(UTF8_BOM).lstrip()
-            if start.startswith(b"{"):
+            if start.startswith(SOGOU_OPENINGS):
+                yield from self.sogou("-", chain(head, lines))
+            elif start.startswith(b"{"):
                 for number, raw in enumerate(chain(head, lines), start=1):
                     record = self.jsonl_line("-", number, raw)
                     if record is not None:
@@ -506,6 +628,19 @@ def _read_failure(path: str, exc: Exception, line: int | None = None) -> Reject:
     where = f" at line {line}" if line else ""
     detail = f"{path} could not be read{where} ({exc}); check that the file is not corrupt."
     return _reject(path, "read_error", detail, line=line)
+
+
+def _is_sogou(data: bytes) -> bool:
+    """Whether a file's first bytes open a Sogou news dump (``<doclist>`` or ``<doc>``)."""
+    return data[:64].removeprefix(UTF8_BOM).lstrip().startswith(SOGOU_OPENINGS)
+
+
+def _field_text(value: bytes) -> str:
+    """A Sogou field name or metadata value as text: UTF-8, else GB18030 (Sogou's own)."""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("gb18030", errors="replace")
 
 
 def _split_compression(path: str) -> tuple[str | None, str]:

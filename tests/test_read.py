@@ -484,3 +484,129 @@ def test_unreadable_directory_is_permission_denied_and_the_walk_goes_on(
         (f"{tmp_path}/a", "permission_denied"),
         (f"{tmp_path}/b.txt", None),
     ]
+
+
+# -- Sogou news dumps -----------------------------------------------------------------------------
+
+
+def sogou(*records: tuple[str, str, str], wrapper: bool = True, encoding: str = "utf-8") -> bytes:
+    """A Sogou dump of (url, title, content) records, one field per line as Sogou writes it."""
+    lines = ["<doclist>"] if wrapper else []
+    for number, (url, title, content) in enumerate(records):
+        lines += [
+            "<doc>",
+            f"<url>{url}</url>",
+            f"<docno>{number:016x}-69713306c0bb3300</docno>",
+            f"<contenttitle>{title}</contenttitle>",
+            f"<content>{content}</content>",
+            "</doc>",
+        ]
+    if wrapper:
+        lines.append("</doclist>")
+    return ("\n".join(lines) + "\n").encode(encoding)
+
+
+SOGOU_RECORDS = (
+    (
+        "http://news.sohu.com/20120612/n1.shtml",
+        "公安机关销毁非法枪支",
+        "中广网唐山6月12日消息 今天上午。",
+    ),
+    ("http://gongyi.sohu.com/s2008/x/", "爱心活动", ""),
+    ("http://news.sohu.com/20120613/n2.shtml?a=1&b=2", "标题　二", "正文　二，有 & 号。"),
+)
+
+
+@pytest.mark.parametrize("wrapper", [True, False])
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_a_sogou_dump_is_one_document_per_record(
+    tmp_path: Path, wrapper: bool, encoding: str
+) -> None:
+    path = write(
+        tmp_path / "news_sohusite_xml.dat",
+        sogou(*SOGOU_RECORDS, wrapper=wrapper, encoding=encoding),
+    )
+    items = run([path])
+    assert all(isinstance(item, Source) for item in items)
+    first = 2 if wrapper else 1  # the line of the first <doc>
+    assert [item.line for item in items] == [first, first + 6, first + 12]
+    assert [item.uri for item in items] == [str(path)] * 3
+    expected = [f"{title}\n{content}" if content else title for _, title, content in SOGOU_RECORDS]
+    assert [item.data for item in items] == [text.encode(encoding) for text in expected]
+    assert [decode(item).text for item in items] == expected  # the encoding is found per record
+    assert [dict(item.metadata) for item in items] == [
+        {"url": url, "docno": f"{number:016x}-69713306c0bb3300"}
+        for number, (url, _, _) in enumerate(SOGOU_RECORDS)
+    ]
+
+
+def test_a_sogou_value_over_several_lines_keeps_its_line_breaks(tmp_path: Path) -> None:
+    dump = "<doc>\n<contenttitle>标题</contenttitle>\n<content>第一段\n第二段</content>\n</doc>\n"
+    [item] = run([write(tmp_path / "a.dat", dump.encode())])
+    assert item.data.decode() == "标题\n第一段\n第二段"
+
+
+def test_a_sogou_record_without_its_end_is_a_truncated_record_reject(tmp_path: Path) -> None:
+    whole = sogou(*SOGOU_RECORDS, wrapper=False)
+    cut = whole[: whole.index(b"<content>\xe6\xad\xa3")]  # inside the third record
+    items = run([write(tmp_path / "a.dat", cut)])
+    assert [type(item).__name__ for item in items] == ["Source", "Source", "Reject"]
+    assert (items[2].reason, items[2].line) == ("truncated_record", 13)
+    assert "line 13" in items[2].detail and "</doc>" in items[2].detail
+    # A <doc> inside an unfinished record: the unfinished one is the reject, the next is read.
+    broken = whole.replace(b"</doc>\n", b"", 1)
+    items = run([write(tmp_path / "b.dat", broken)])
+    assert [(type(item).__name__, item.line) for item in items] == [
+        ("Reject", 1),
+        ("Source", 6),
+        ("Source", 12),
+    ]
+
+
+def test_a_sogou_record_over_the_size_limit_is_too_large(tmp_path: Path) -> None:
+    big = ("http://a.b/20120101/n.shtml", "大新闻", "长" * 200)
+    items = run(
+        [write(tmp_path / "a.dat", sogou(SOGOU_RECORDS[0], big, wrapper=False))], max_doc_size=300
+    )
+    assert [(type(item).__name__, item.line) for item in items] == [("Source", 1), ("Reject", 7)]
+    assert items[1].reason == "too_large" and "line 7" in items[1].detail
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".zst"])
+def test_a_compressed_sogou_dump_is_streamed(tmp_path: Path, suffix: str) -> None:
+    path = write(tmp_path / f"a.dat{suffix}", COMPRESSORS[suffix](sogou(*SOGOU_RECORDS)))
+    assert [item.line for item in run([path])] == [2, 8, 14]
+
+
+def test_a_sogou_dump_on_stdin() -> None:
+    items = run(["-"], stdin=io.BytesIO(b"\n" + sogou(*SOGOU_RECORDS, wrapper=False)))
+    assert [(item.uri, item.line) for item in items] == [("-", 2), ("-", 8), ("-", 14)]
+
+
+def test_a_text_that_only_mentions_a_doc_tag_is_one_document(tmp_path: Path) -> None:
+    text = "标题\n正文里写着 <doc> 标签。\n".encode()
+    assert run([write(tmp_path / "a.txt", text)]) == [
+        Source(uri=str(tmp_path / "a.txt"), data=text)
+    ]
+
+
+def test_the_sogou_samples_of_the_corpus(shared_corpus: Path) -> None:
+    """Each of Sogou's 200-record samples gives 200 sources, each at the line of its <doc>,
+    with the url and docno that follow that line; the GB18030 original gives the same texts
+    as its UTF-8 conversion."""
+    folder = shared_corpus / "sogou_news_smarty"
+    texts = {}
+    for name in ("news_sohusite_xml.smarty.dat", "news_tensite_xml.smarty.utf8.dat",
+                 "news_tensite_xml.smarty.gb18030.dat"):  # fmt: skip
+        path = folder / name
+        lines = path.read_bytes().split(b"\n")
+        items = run([path])
+        assert len(items) == 200 and all(isinstance(item, Source) for item in items)
+        for item in items:
+            assert lines[item.line - 1].strip() == b"<doc>"
+            url = lines[item.line].decode(
+                "utf-8" if "utf8" in name or "sohusite" in name else "gb18030"
+            )
+            assert url == f"<url>{item.metadata['url']}</url>"
+        texts[name] = [decode(item).text for item in items]
+    assert texts["news_tensite_xml.smarty.utf8.dat"] == texts["news_tensite_xml.smarty.gb18030.dat"]
