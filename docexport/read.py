@@ -631,8 +631,19 @@ def _read_failure(path: str, exc: Exception, line: int | None = None) -> Reject:
 
 
 def _is_sogou(data: bytes) -> bool:
-    """Whether a file's first bytes open a Sogou news dump (``<doclist>`` or ``<doc>``)."""
-    return data[:64].removeprefix(UTF8_BOM).lstrip().startswith(SOGOU_OPENINGS)
+    r"""Whether a file's first bytes open a Sogou news dump (``<doclist>`` or ``<doc>``, after
+    an optional BOM and white space). A text without a ``<`` in its first 64 bytes, every
+    news article, is turned down by one bounded ``find``.
+
+    >>> _is_sogou(b"\xef\xbb\xbf\n<doclist>\n<doc>"), _is_sogou(b"<doc>"), _is_sogou(b"x <doc>")
+    (True, True, False)
+    """
+    start = data.find(b"<", 0, 64)
+    return (
+        start >= 0
+        and data.startswith(SOGOU_OPENINGS, start)
+        and not data[:start].removeprefix(UTF8_BOM).strip()
+    )
 
 
 def _field_text(value: bytes) -> str:
