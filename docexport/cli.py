@@ -318,13 +318,17 @@ def parse(
     user_dict: UserDictOpt = None,
     keywords: KeywordsOpt = 10,
 ) -> None:
-    """Print the record one document becomes, as JSON on stdout."""
-    from docexport.pipeline import parse_bytes, parse_file
+    """Print the record one document becomes, as JSON on stdout.
+
+    FILE is read as convert reads it: a text file is the document; a JSONL, JSON or Sogou
+    file (or stdin) must hold exactly one.
+    """
+    from docexport.pipeline import _parse_one, parse_file
 
     options = _doc_options(script, year, skip, enrich, tokens, segmenter, user_dict, keywords)
     try:
         if file == "-":
-            record = parse_bytes(sys.stdin.buffer.read(), uri="-", **options)
+            record = _parse_one("-", sys.stdin.buffer, options)
         else:
             record = parse_file(file, **options)
     except DocumentError as exc:

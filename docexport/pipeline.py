@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 from itertools import chain, islice
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 
@@ -415,15 +415,37 @@ def parse(text: str, *, uri: str = "<string>", **options: Any) -> dict[str, Any]
 
 
 def parse_file(path: str | os.PathLike[str], **options: Any) -> dict[str, Any]:
-    """Read one file (encoding detected), and turn it into a record dict like :func:`parse`."""
+    """Read one document from a file and turn it into a record dict like :func:`parse`.
+
+    The file is read as :func:`convert` reads it: a text file is one document (its encoding
+    detected), and a JSONL or JSON file, or a Sogou dump, holding exactly one document gives
+    that one (its text field, title and metadata as ``convert`` takes them). A file that holds
+    several raises :class:`~docexport.errors.InputError` saying how many to expect (``convert``
+    is for those), a compressed one is decompressed, and a document that cannot be read or
+    becomes no record raises :class:`~docexport.errors.DocumentError` with its reject.
+    """
     resolved = Path(path)
     if not resolved.is_file():
         raise InputError(f"{path}: no such file")
-    try:
-        data = resolved.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    return parse_bytes(data, uri=os.fspath(path), **options)
+    if not os.access(resolved, os.R_OK):
+        raise InputError(f"{path}: cannot read (permission denied)")
+    return _parse_one(os.fspath(path), None, options)
+
+
+def _parse_one(name: str, stdin: BinaryIO | None, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The record of the one document ``name`` (a path, or ``-`` with ``stdin``) holds."""
+    processor = _processor(_options(options))  # options first: a bad one says so before reading
+    found = list(islice(iter_sources([name], stdin=stdin), 2))
+    if len(found) != 1:
+        what = "no document" if not found else "more than one document"
+        raise InputError(
+            f"{name} holds {what} (a JSONL, JSON or Sogou file is one document per record); "
+            "parse reads exactly one: use convert for the rest"
+        )
+    (item,) = found
+    if isinstance(item, Reject):
+        raise DocumentError(item)
+    return _raise_for(processor(item))
 
 
 def parse_bytes(data: bytes, *, uri: str = "<bytes>", **options: Any) -> dict[str, Any]:

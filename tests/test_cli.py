@@ -65,6 +65,16 @@ def test_parse_compact_reads_stdin() -> None:
     assert json.loads(result.stdout)["byline"]["outlet"] == "泸州日报"
 
 
+def test_parse_reads_one_jsonl_record_from_stdin_and_refuses_two() -> None:
+    line = json.dumps({"title": "标题", "text": "今天天气很好，市民出行踊跃。"}, ensure_ascii=False)
+    result = run("parse", "-", "--compact", stdin=(line + "\n").encode())
+    assert result.returncode == 0, result.stderr.decode()
+    assert json.loads(result.stdout)["title"] == "标题"
+    assert_one_line_error(
+        run("parse", "-", stdin=(line + "\n" + line + "\n").encode()), 2, "more than one"
+    )
+
+
 def test_schema_prints_the_json_schema() -> None:
     result = run("schema")
     assert result.returncode == 0

@@ -47,6 +47,62 @@ def test_parse_file_detects_gbk_and_fills_source() -> None:
     assert record["source"]["encoding"].lower() in {"gb18030", "gbk", "gb2312"}
 
 
+def test_parse_file_reads_a_container_holding_one_document_as_convert_does(
+    tmp_path: Path,
+) -> None:
+    line = {
+        "title": "标题",
+        "text": "新华社北京1月5日电 今天天气很好。",
+        "url": "http://x/19980105/a",
+    }
+    single = tmp_path / "one.jsonl"
+    single.write_text(orjson.dumps(line).decode() + "\n", encoding="utf-8")
+    record = docexport.parse_file(single)
+    assert (record["title"], record["paragraphs"]) == ("标题", [line["text"]])
+    assert record["source"]["line"] == 1
+    assert record["source"]["metadata"] == [
+        {"key": "title", "value": "标题"},
+        {"key": "url", "value": "http://x/19980105/a"},
+    ]
+    assert record["dateline"]["year"] == 1998  # from the url, as convert takes it
+    convert([single], tmp_path / "out", formats=["jsonl"], near_dedup=False)
+    (written,) = (tmp_path / "out" / "data").glob("*.jsonl")
+    assert orjson.loads(written.read_bytes()) == record
+    dump = tmp_path / "one.dat"
+    dump.write_text(
+        "<doc>\n<url>http://news.sohu.com/20120612/n1.shtml</url>\n"
+        "<contenttitle>公安机关销毁非法枪支</contenttitle>\n<content>今天上午，统一销毁活动启动。</content>\n</doc>\n",
+        encoding="gb18030",
+    )
+    sogou = docexport.parse_file(dump)
+    assert (sogou["title"], sogou["source"]["line"]) == ("公安机关销毁非法枪支", 1)
+    assert sogou["source"]["encoding"] in {"gbk", "gb18030"}
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "needle"),
+    [
+        ("two.jsonl", b'{"text": "\xe4\xb8\x80"}\n{"text": "\xe4\xba\x8c"}\n', "more than one"),
+        ("none.json", b"[]", "no document"),
+    ],
+)
+def test_parse_file_of_a_container_without_exactly_one_document_says_so(
+    tmp_path: Path, name: str, data: bytes, needle: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(docexport.InputError, match=needle):
+        docexport.parse_file(path)
+
+
+def test_parse_file_of_a_record_that_cannot_be_read_raises_its_reject(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"text": 5}\n', encoding="utf-8")
+    with pytest.raises(docexport.DocumentError) as caught:
+        docexport.parse_file(path)
+    assert (caught.value.reject.stage, caught.value.reject.reason) == ("read", "text_not_string")
+
+
 def test_an_empty_document_raises_document_error_with_the_reject() -> None:
     with pytest.raises(docexport.DocumentError) as caught:
         docexport.parse("  \n\n ")
