@@ -28,6 +28,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import filterfalse
 from pathlib import Path
 from typing import Any
 
@@ -774,7 +775,7 @@ def _body_tokens(words: list[str], body_start: int) -> tuple[str, ...]:
     while offset < body_start and index < len(words):
         offset += len(words[index])
         index += 1
-    return tuple([word for word in words[index:] if not word.isspace()])
+    return tuple(filterfalse(str.isspace, words[index:]))
 
 
 def _restore(tagged: list[tuple[str, str]], original: str) -> list[tuple[str, str]]:

@@ -232,11 +232,12 @@ class DocumentProcessor:
             article = parse_article(normalised.text, year=self._year(source))
             if isinstance(article, Failure):
                 return _reject(source, stage, article)
+            record_id = None
             if known is not None:
                 record_id = content_id(article.title, article.paragraphs)
                 if record_id in known:
                     return Repeat(record_id, _source_key(source))
-            return _Parsed(decoded.encoding, normalised, article)
+            return _Parsed(decoded.encoding, normalised, article, record_id)
         except Exception as exc:  # a bug must cost one document, not the run
             return _internal_error(source, stage, exc)
 
@@ -250,6 +251,7 @@ class DocumentProcessor:
                 normalised=doc.normalised,
                 article=doc.article,
                 enrichment=doc.enrichment,
+                record_id=doc.record_id,
             )
             stage = "schema"
             issues = self.validator.validate(record)
@@ -333,6 +335,7 @@ class _Parsed:
     encoding: str
     normalised: NormaliseResult
     article: Article
+    record_id: str | None = None  # its content_id, when it was looked up among known ids
     enrichment: Enrichment | None = None
 
 

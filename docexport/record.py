@@ -178,12 +178,14 @@ def build_record(
     normalised: NormaliseResult,
     article: Article,
     enrichment: Enrichment | None,
+    record_id: str | None = None,
 ) -> dict[str, Any]:
     """The record for one document, with keys in schema order.
 
     ``encoding`` is the encoding decode found (``source.encoding`` when ``None``). ``enrichment``
     ``None`` means enrichment is switched off: ``tokens`` is null and entities and keywords are
-    empty. ``text`` is ``article.lines`` joined by newlines; ``id`` is :func:`content_id`.
+    empty. ``text`` is ``article.lines`` joined by newlines; ``id`` is :func:`content_id`, or
+    ``record_id`` when the caller computed it already (to look for an exact duplicate).
     """
     text = "\n".join(article.lines)
     paragraphs = list(article.paragraphs)
@@ -211,7 +213,7 @@ def build_record(
     byline = article.byline
     tokens = None if enrichment is None or enrichment.tokens is None else list(enrichment.tokens)
     return {
-        "id": content_id(article.title, paragraphs),
+        "id": content_id(article.title, paragraphs) if record_id is None else record_id,
         "schema_version": SCHEMA_VERSION,
         "text": text,
         "title": article.title,
