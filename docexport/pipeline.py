@@ -585,6 +585,21 @@ def convert(
         raise InputError("no input given: name files, directories, glob patterns or - for stdin")
     _check_inputs_exist(inputs, out)
 
+    # The first document is looked for before OUT is touched: inputs that hold none (a folder
+    # of files the walk passes over) are a usage error that leaves no unfinished run behind
+    # (and, with --overwrite, the old dataset in place).
+    skipped = _Skipped()
+    found = iter_sources(
+        inputs,
+        glob=glob,
+        text_field=text_field,
+        exclude=[out],
+        on_skip=skipped,
+        max_doc_size=max_doc_size,
+    )
+    first = next(found, None)
+    if first is None:
+        raise _no_input(skipped)
     deduper = Deduper(near=near_dedup) if dedup else None
     run_options = {
         **asdict(doc_options),
@@ -622,17 +637,7 @@ def convert(
         if skip and deduper is not None:
             deduper.restore(writer.resume_extras)
         report.resumed_from = skip
-        skipped = _Skipped()
-        sources = enumerate(
-            iter_sources(
-                inputs,
-                glob=glob,
-                text_field=text_field,
-                exclude=[out],
-                on_skip=skipped,
-                max_doc_size=max_doc_size,
-            )
-        )
+        sources = enumerate(chain([first], found))
         transport = Transport(writer.encoder, near=deduper is not None and deduper.near)
         results = _run(
             sources,
@@ -672,8 +677,6 @@ def convert(
         _fill(report, writer.committed_counts)
         report.skipped_files = skipped.count
         report.skipped_examples = skipped.examples
-        if report.inputs == 0:
-            raise InputError("no input document found: the inputs hold no files to convert")
         report.seconds = time.perf_counter() - started
         report.manifest = writer.finish(report.to_dict())
     except BaseException:
@@ -682,6 +685,17 @@ def convert(
         writer.abort()
         raise
     return report
+
+
+def _no_input(skipped: _Skipped) -> InputError:
+    """The error for inputs that hold no document, naming the files the walk passed over."""
+    if not skipped.count:
+        return InputError("no input document found: the inputs hold no files to convert")
+    shown = ", ".join(skipped.examples) + (", …" if skipped.count > len(skipped.examples) else "")
+    return InputError(
+        f"no input document found: {skipped.count} file(s) passed over as not "
+        f".txt/.jsonl/.json ({shown}); --glob '*' reads every file"
+    )
 
 
 class _Skipped:

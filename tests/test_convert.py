@@ -259,3 +259,28 @@ def test_worker_processes_write_the_same_files_as_one_process(
     assert rejects == (tmp_path / "one" / "rejects.jsonl").read_bytes()
     reasons = {orjson.loads(line)["reason"] for line in rejects.splitlines()}
     assert reasons == ({"exact", "near", "empty"} if near_dedup else {"exact", "empty"})
+
+
+def test_inputs_without_a_document_leave_no_output_and_name_what_was_passed_over(
+    tmp_path: Path,
+) -> None:
+    """A folder of files the walk passes over is a usage error found before OUT is touched: no
+    unfinished run is left behind, and with --overwrite the old dataset stays."""
+    folder = tmp_path / "sogou"
+    folder.mkdir()
+    for name in ("a.dat", "b.dat", "c.dat", "d.dat"):
+        (folder / name).write_text("<doc>\n<content>正文。</content>\n</doc>\n", encoding="utf-8")
+    with pytest.raises(docexport.InputError) as caught:
+        convert([folder], tmp_path / "out")
+    message = str(caught.value)
+    assert "4 file(s) passed over" in message and f"{folder}/a.dat" in message
+    assert "--glob '*'" in message and message.endswith("reads every file")
+    assert not (tmp_path / "out").exists()
+    old = tmp_path / "old"
+    convert([SEEDS], old, formats=["jsonl"])
+    before = _data_files(old)
+    with pytest.raises(docexport.InputError):
+        convert([folder], old, overwrite=True)
+    assert _data_files(old) == before and (old / "manifest.json").is_file()
+    report = convert([folder], tmp_path / "read", glob=["*.dat"], formats=["jsonl"])
+    assert (report.inputs, report.records, report.duplicates) == (4, 1, 3)
