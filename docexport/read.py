@@ -330,27 +330,29 @@ class _Reader:
             yield Source(uri=_printable(path), data=data)
 
     def jsonl_file(self, path: str, compression: str | None) -> Iterator[Source | Reject]:
-        """One document per line, streamed; a truncated compressed file keeps the lines before
-        the break and ends with one reject that names the line where it broke."""
-        number = 0
-        try:
-            with _open(path, compression) as handle:
-                for number, raw in enumerate(self.lines(handle), start=1):
-                    record = self.jsonl_line(path, number, raw)
-                    if record is not None:
-                        yield record
-        except EOFError:
-            detail = (
-                f"{path} ends in the middle of its compressed data at line {number + 1}; the "
-                f"{number} lines before were read, re-download or recompress it for the rest."
-            )
-            yield _reject(path, "truncated_compressed", detail, line=number + 1)
-        except CORRUPT_DATA_ERRORS as exc:
-            yield _read_failure(path, exc, line=number + 1 if number else None)
+        """One document per line, streamed (see :meth:`streamed`)."""
+        return self.streamed(path, compression, self.jsonl_lines)
+
+    def jsonl_lines(self, uri: str, lines: Iterable[bytes | None]) -> Iterator[Source | Reject]:
+        """The documents of JSONL ``lines`` (blank lines are none)."""
+        for number, raw in enumerate(lines, start=1):
+            record = self.jsonl_line(uri, number, raw)
+            if record is not None:
+                yield record
 
     def sogou_file(self, path: str, compression: str | None) -> Iterator[Source | Reject]:
-        """A Sogou dump, streamed record by record (see :meth:`sogou`); a truncated compressed
-        file keeps the records before the break, like a JSONL file."""
+        """A Sogou dump, streamed record by record (see :meth:`sogou` and :meth:`streamed`)."""
+        return self.streamed(path, compression, self.sogou)
+
+    def streamed(
+        self,
+        path: str,
+        compression: str | None,
+        read: Callable[[str, Iterator[bytes | None]], Iterator[Source | Reject]],
+    ) -> Iterator[Source | Reject]:
+        """``read`` over the lines of ``path``, through its streaming decompressor: memory
+        holds a line, not the file. A truncated compressed file keeps the documents before
+        the break and ends with one reject that names the line where it broke."""
         number = 0
 
         def counted(lines: Iterator[bytes | None]) -> Iterator[bytes | None]:
@@ -361,11 +363,11 @@ class _Reader:
 
         try:
             with _open(path, compression) as handle:
-                yield from self.sogou(path, counted(self.lines(handle)))
+                yield from read(path, counted(self.lines(handle)))
         except EOFError:
             detail = (
                 f"{path} ends in the middle of its compressed data at line {number + 1}; the "
-                f"records before were read, re-download or recompress it for the rest."
+                f"{number} lines before were read, re-download or recompress it for the rest."
             )
             yield _reject(path, "truncated_compressed", detail, line=number + 1)
         except CORRUPT_DATA_ERRORS as exc:
@@ -467,10 +469,7 @@ class _Reader:
             if start.startswith(SOGOU_OPENINGS):
                 yield from self.sogou("-", chain(head, lines))
             elif start.startswith(b"{"):
-                for number, raw in enumerate(chain(head, lines), start=1):
-                    record = self.jsonl_line("-", number, raw)
-                    if record is not None:
-                        yield record
+                yield from self.jsonl_lines("-", chain(head, lines))
             elif None in head:
                 yield self.too_large("-", "standard input is", None)
             else:
