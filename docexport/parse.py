@@ -124,7 +124,8 @@ TIME_OF_DAY = (
     r"|夜间|夜間|深夜|午间|午間|晚|早|夜)"
 )
 DATE = rf"(?:{YEAR})?{MONTH}{DAY}{TIME_OF_DAY}?"
-# A wire or paper dateline: 新华社北京1月15日电, 本报北京1月15日讯, 本报讯 is excluded (no date).
+# A wire or paper dateline: 新华社北京1月15日电, 本报北京1月15日讯, 中广网唐山6月12日消息;
+# 本报讯 is excluded (no date).
 WIRE_DATELINE = re.compile(
     r"^[\s\u3000]*"  # leading spaces
     r"(?P<outlet>本报|本報|本刊|新华社|新華社|中新社|中新网|中新網"  # known outlets
@@ -132,7 +133,7 @@ WIRE_DATELINE = re.compile(
     rf"|[{HAN}]{{2,10}}?(?:日报|日報|晚报|晚報|早报|早報|社|报|報|网|網|台|臺))"  # or any outlet
     rf"(?P<place>[{HAN}]{{1,8}}?)?"  # where it was filed, if said
     rf"{DATE}"  # the date
-    r"(?:电|電|讯|訊)"  # cabled / reported
+    r"(?:电|電|讯|訊|消息)"  # cabled / reported / news (中广网唐山6月12日消息, radio and web)
 )
 # A plain date opening the body: 11月5日下午，  1998年1月15日  （一九九七年十二月三十一日）
 PLAIN_DATELINE = re.compile(

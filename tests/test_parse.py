@@ -67,6 +67,12 @@ def test_seed_parses_as_issue_3_expects() -> None:
             None,
             Dateline("新华社华盛顿十二月三十一日电", None, 12, 31, None, None, "华盛顿"),
         ),
+        # Radio and web outlets say 消息 (news) where wires say 电 (Sogou's news dumps).
+        (
+            "中广网唐山6月12日消息（记者汤一亮　庄胜春）据中国之声报道。",
+            2012,
+            Dateline("中广网唐山6月12日消息", 2012, 6, 12, "2012-06-12", None, "唐山"),
+        ),
         ("1998年1月15日，大会开幕。", None, Dateline("1998年1月15日", 1998, 1, 15, "1998-01-15")),
         (
             "（一九九七年十二月三十一日）",
@@ -94,6 +100,7 @@ def test_datelines(paragraph: str, year: int | None, expected: Dateline) -> None
         "1997年，是中国发展历史上非常重要的一年。",  # a year alone is no date
         "13月5日，不存在的日子。",  # no such month
         "本报讯 今天，会议开幕。",  # a paper's dateline without a date
+        "日本《读卖新闻》6月6日消息称，巡逻船确认。",  # a paper quoted, not one filing
         "",
     ],
 )
