@@ -193,9 +193,9 @@ class DocumentProcessor:
         ``convert()`` in-process on the benchmark corpus, 64 documents at a time against one
         at a time: ~850-880 → ~690-710 µs per document with ``jobs=1`` (the writer, taking
         64 records in a row, gains too), ~490-520 → ~445-475 with ``jobs=2``; the same bytes
-        written. ``known`` is read as it is when called: a
-        repeat of a document earlier in the same call is not caught here but by the run's
-        deduper, as for repeats a worker was not told of.
+        written. ``known`` is read as it is when called: a repeat of a document earlier in
+        the same call is not caught here but by the run's deduper, as for repeats a worker
+        was not told of.
         """
         outcomes: list[dict[str, Any] | Reject | Repeat | None] = [None] * len(sources)
         parsed: list[tuple[int, _Parsed]] = []
@@ -423,9 +423,9 @@ def parse_file(path: str | os.PathLike[str], **options: Any) -> dict[str, Any]:
     The file is read as :func:`convert` reads it: a text file is one document (its encoding
     detected), and a JSONL or JSON file, or a Sogou dump, holding exactly one document gives
     that one (its text field, title and metadata as ``convert`` takes them). A file that holds
-    several raises :class:`~docexport.errors.InputError` saying how many to expect (``convert``
-    is for those), a compressed one is decompressed, and a document that cannot be read or
-    becomes no record raises :class:`~docexport.errors.DocumentError` with its reject.
+    several documents, or none, raises :class:`~docexport.errors.InputError` (``convert`` is
+    for those); a compressed one is decompressed; a document that cannot be read or becomes
+    no record raises :class:`~docexport.errors.DocumentError` with its reject.
     """
     resolved = Path(path)
     if not resolved.is_file():

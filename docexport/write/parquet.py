@@ -3,17 +3,18 @@
 Rows arrive in two forms: records with their JSONL lines (a run in one process), converted to
 Arrow ``BATCH_ROWS`` at a time so that few large Python objects are held; or rows of an Arrow
 batch a worker process already converted (:class:`ArrowRow`), taken from that batch by index,
-so the process that owns the writer never converts a record itself. Either way a batch is
-made by :func:`rows_to_batch`: from the dicts, or from the JSONL lines while converting the
-dicts would make pyarrow import pandas. The schema is always the one
-derived from the record schema, never inferred from the rows (a first row with
-``subtitle = None`` would otherwise make the column a null column).
+so the process that owns the writer never converts a record itself. A worker's batch is made
+by :func:`rows_to_batch` (from the dicts, or from the JSONL lines while converting the dicts
+would make pyarrow import pandas); the writer's own batches by Arrow's JSON reader from the
+lines (the dicts only when a line does not parse). The schema is always the one derived from
+the record schema, never inferred from the rows (a first row with ``subtitle = None`` would
+otherwise make the column a null column).
 
 Converting a batch and encoding a row group run in one background thread per shard, in the
-order they were asked for: both are C++ that releases the GIL (the lines are parsed rather
-than the dicts converted there), so the process goes on with its documents meanwhile. One
-group is encoded at a time; a group that fills while the last is still being encoded waits
-for it. Errors come back at the next group or at ``close``.
+order they were asked for: both are C++ that releases the GIL (which is why the writer parses
+the lines: converting the dicts would hold it), so the process goes on with its documents
+meanwhile. One group is encoded at a time; a group that fills while the last is still being
+encoded waits for it. Errors come back at the next group or at ``close``.
 
 A row group is written once ``ROW_GROUP_ROWS`` records, or records whose JSONL lines add up to
 ``ROW_GROUP_BYTES``, are buffered. Both counts are of records, not of however the rows arrived,
