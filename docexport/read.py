@@ -93,6 +93,8 @@ SKIP_CHUNK = 1 << 20
 # of a record: ``<url>…</url>``. A field's value may run over several lines until its closing
 # tag; its bytes are kept as they are (the dump's encoding is detected per document).
 SOGOU_OPENINGS = (b"<doclist>", b"<doc>")
+SOGOU_RECORD_LINES = frozenset({b"<doc>", b"</doc>"})
+SOGOU_STRUCTURE = frozenset({b"doc", b"doclist"})  # tags that are never a record's field
 SOGOU_FIELD = re.compile(rb"<([A-Za-z_]+)>(.*)", re.DOTALL)
 # The fields of a Sogou record that make the document: title first, then the body.
 SOGOU_TITLE, SOGOU_BODY = b"contenttitle", b"content"
@@ -410,14 +412,16 @@ class _Reader:
                     too_large = True
                 continue
             line = raw.removeprefix(UTF8_BOM) if number == 1 else raw
-            if tag is not None:  # inside a value that runs over several lines
-                closing = b"</" + tag + b">"
-                text, found, _ = line.partition(closing)
+            stripped = line.strip()
+            if tag is not None and stripped not in SOGOU_RECORD_LINES:
+                # Inside a value that runs over several lines (a <doc> or </doc> line ends
+                # one whose closing tag is missing, so one glitch never eats the records after).
+                text, found, _ = line.partition(b"</" + tag + b">")
                 fields[tag] += text
                 if found:
                     tag = None
                 continue
-            stripped = line.strip()
+            tag = None
             if stripped == b"<doc>":
                 if start is not None:
                     yield self._sogou_truncated(uri, start, "a new <doc> begins")
@@ -425,7 +429,11 @@ class _Reader:
             elif stripped == b"</doc>" and start is not None:
                 yield self._sogou_record(uri, start, fields, too_large)
                 start = None
-            elif start is not None and (match := SOGOU_FIELD.match(line.lstrip())):
+            elif (
+                start is not None
+                and (match := SOGOU_FIELD.match(line.lstrip()))
+                and match[1] not in SOGOU_STRUCTURE
+            ):
                 name, rest = match[1], match[2]  # ``rest`` keeps its line break
                 value, found, _ = rest.partition(b"</" + name + b">")
                 fields[name] = value if found else rest

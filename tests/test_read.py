@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 import zstandard
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from docexport import read
 from docexport.data import Decoded, Reject, Source
@@ -563,6 +565,21 @@ def test_a_sogou_record_without_its_end_is_a_truncated_record_reject(tmp_path: P
     ]
 
 
+def test_a_sogou_value_without_its_closing_tag_does_not_eat_the_next_records(
+    tmp_path: Path,
+) -> None:
+    whole = sogou(*SOGOU_RECORDS, wrapper=False)
+    glitch = whole.replace("今天上午。</content>".encode(), "今天上午。".encode(), 1)
+    items = run([write(tmp_path / "a.dat", glitch)])
+    assert [(type(item).__name__, item.line) for item in items] == [
+        ("Source", 1),
+        ("Source", 7),
+        ("Source", 13),
+    ]
+    assert items[0].data.decode().endswith("今天上午。")  # kept as far as it went
+    assert items[2].data.decode() == "标题　二\n正文　二，有 & 号。"
+
+
 def test_a_sogou_record_over_the_size_limit_is_too_large(tmp_path: Path) -> None:
     big = ("http://a.b/20120101/n.shtml", "大新闻", "长" * 200)
     items = run(
@@ -610,3 +627,41 @@ def test_the_sogou_samples_of_the_corpus(shared_corpus: Path) -> None:
             assert url == f"<url>{item.metadata['url']}</url>"
         texts[name] = [decode(item).text for item in items]
     assert texts["news_tensite_xml.smarty.utf8.dat"] == texts["news_tensite_xml.smarty.gb18030.dat"]
+
+
+SOGOU_LINES = st.lists(
+    st.one_of(
+        st.sampled_from([b"<doc>\n", b"</doc>\n", b"<doclist>\n", b"</doclist>\n", b"\n"]),
+        st.builds(
+            lambda tag, value, close, end: (
+                b"<" + tag + b">" + value + close * (b"</" + tag + b">") + end
+            ),
+            st.sampled_from([b"url", b"docno", b"contenttitle", b"content", b"x"]),
+            st.binary(max_size=12).map(lambda b: b.replace(b"\n", b"")),
+            st.booleans(),
+            st.sampled_from([b"\n", b"\r\n", b""]),
+        ),
+        st.binary(max_size=16),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(SOGOU_LINES, st.sampled_from([None, 8]))
+def test_any_sogou_like_lines_give_sources_and_rejects_never_an_error(
+    lines: list[bytes], limit: int | None
+) -> None:
+    """Whatever a damaged dump holds, reading it ends: one item per <doc> that opens a record
+    (a Source, or a Reject that says why), each at the line of its <doc>."""
+    reader = read._Reader(lambda name, rel: True, frozenset(), None, None, limit)
+    items = list(reader.sogou("x.dat", lines))
+    opened = [n for n, line in enumerate(lines, start=1) if line.strip() == b"<doc>"]
+    assert [item.line for item in items] == opened[: len(items)]
+    assert len(items) == len(opened)
+    for item in items:
+        assert isinstance(item, (Source, Reject))
+        if isinstance(item, Reject):
+            assert item.reason in read.READ_REASONS
+        elif limit is not None:
+            assert len(item.data) <= limit
