@@ -963,8 +963,16 @@ _KNOWN = KnownIds()
 
 
 def _init_worker(options: Options, transport: Transport | None = None) -> None:
-    """Load the segmenter and validator once per worker; Ctrl-C is the parent's to handle."""
+    """Load the segmenter and validator once per worker; Ctrl-C is the parent's to handle.
+
+    A worker has nothing to say on stderr: its results and errors go back through the pool.
+    When the pool is torn down under it (another worker died, say), multiprocessing prints
+    ``Process ForkProcess-2:`` and the traceback of the broken queue until the worker is
+    killed, which broke the parent's one-line error; Python-level writes go nowhere instead.
+    A crash in native code still reaches the real stderr (file descriptor 2 is untouched).
+    """
     global _WORKER, _TRANSPORT
+    sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (as long as the worker)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the CLI's handler is for the parent only
     if hasattr(signal, "pthread_sigmask"):  # forked while the parent held SIGINT back

@@ -378,3 +378,23 @@ def test_workers_send_arrow_batches_as_ipc() -> None:
     options = Options(enrich=False)
     with ProcessPoolExecutor(1, initializer=pipeline._init_worker, initargs=(options,)) as pool:
         assert pool.submit(_registered_reducer).result() is True
+
+
+def _write_to_stderr() -> bool:
+    import sys
+
+    sys.stderr.write("Process ForkProcess-2:\n")
+    sys.stderr.flush()
+    return True
+
+
+def test_a_worker_writes_nothing_to_stderr(capfd: pytest.CaptureFixture[str]) -> None:
+    """What multiprocessing prints when a pool is torn down under a worker (the first line of
+    a traceback, then the worker is killed) must not reach the user's terminal beside the
+    parent's one-line error."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    options = Options(enrich=False)
+    with ProcessPoolExecutor(1, initializer=pipeline._init_worker, initargs=(options,)) as pool:
+        assert pool.submit(_write_to_stderr).result() is True
+    assert "ForkProcess" not in capfd.readouterr().err
