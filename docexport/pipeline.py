@@ -924,16 +924,20 @@ def _submit(
     batch: list[tuple[int, Source | Reject]],
     news: list[str] | None = None,
 ) -> Future[list[_Result]]:
-    """``pool.submit`` with Ctrl-C held back until it returns.
+    """``pool.submit`` with Ctrl-C (and SIGTERM) held back until it returns.
 
     The first submit forks the workers, and a KeyboardInterrupt raised inside an at-fork
     callback is swallowed ("Exception ignored"): the run would go on as if Ctrl-C had not been
     pressed. Blocked, the signal waits and is raised right after; the pool's threads, started
-    inside submit, inherit the mask, so SIGINT is always the main thread's to take.
+    inside submit, inherit the mask, so SIGINT is always the main thread's to take. A worker
+    is born with both blocked too, until :func:`_init_worker` has replaced the parent's
+    handlers: the CLI's SIGTERM handler raises KeyboardInterrupt, and a pool torn down while a
+    worker was still starting (another worker died) sent it SIGTERM, whose traceback then
+    landed beside the parent's one-line error.
     """
     if not hasattr(signal, "pthread_sigmask"):
         return pool.submit(_process_batch, batch, news)
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         return pool.submit(_process_batch, batch, news)
     finally:
@@ -975,8 +979,8 @@ def _init_worker(options: Options, transport: Transport | None = None) -> None:
     sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (as long as the worker)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the CLI's handler is for the parent only
-    if hasattr(signal, "pthread_sigmask"):  # forked while the parent held SIGINT back
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    if hasattr(signal, "pthread_sigmask"):  # forked while the parent held them back
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     _WORKER = _processor(options)  # inherited from the parent when forked, else built here
     _TRANSPORT = transport
     # Results go back through multiprocessing's pickler: Arrow batches as one IPC stream.

@@ -398,3 +398,34 @@ def test_a_worker_writes_nothing_to_stderr(capfd: pytest.CaptureFixture[str]) ->
     with ProcessPoolExecutor(1, initializer=pipeline._init_worker, initargs=(options,)) as pool:
         assert pool.submit(_write_to_stderr).result() is True
     assert "ForkProcess" not in capfd.readouterr().err
+
+
+def _signal_state() -> tuple[bool, bool, bool]:
+    import signal
+
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    return (
+        signal.getsignal(signal.SIGTERM) == signal.SIG_DFL,
+        signal.SIGTERM in blocked,
+        signal.SIGINT in blocked,
+    )
+
+
+def test_a_worker_takes_the_signals_once_ready_and_the_parent_gets_its_mask_back() -> None:
+    """A worker forked inside ``_submit`` starts with SIGINT and SIGTERM held back (so the
+    parent's handlers, the CLI's SIGTERM raising KeyboardInterrupt, never run in it); once
+    ``_init_worker`` has run, SIGTERM has its default action and neither is blocked, and the
+    parent's own mask is as it was."""
+    import signal
+    from concurrent.futures import ProcessPoolExecutor
+
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)  # like the CLI's
+    try:
+        options = Options(enrich=False)
+        with ProcessPoolExecutor(1, initializer=pipeline._init_worker, initargs=(options,)) as pool:
+            future = pipeline._submit(pool, [])
+            assert future.result() == []
+            assert pool.submit(_signal_state).result() == (True, False, False)
+        assert signal.SIGTERM not in signal.pthread_sigmask(signal.SIG_BLOCK, [])  # parent
+    finally:
+        signal.signal(signal.SIGTERM, previous)
