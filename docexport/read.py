@@ -308,6 +308,15 @@ class _Reader:
         if suffix in JSONL_SUFFIXES:
             yield from self.jsonl_file(path, compression)
             return
+        if (
+            compression is not None
+            and suffix != JSON_SUFFIX
+            and _compressed_sogou(path, compression)
+        ):
+            # Told apart from its first bytes, so a dump cut short keeps the records before
+            # the break (reading the document whole first would lose them all).
+            yield from self.sogou_file(path, compression)
+            return
         try:
             with _open(path, compression) as handle:
                 data = _read_upto(handle, self.max_size, sized=compression is None)
@@ -651,6 +660,16 @@ def _is_sogou(data: bytes) -> bool:
         and data.startswith(SOGOU_OPENINGS, start)
         and not data[:start].removeprefix(UTF8_BOM).strip()
     )
+
+
+def _compressed_sogou(path: str, compression: str) -> bool:
+    """:func:`_is_sogou` on the first decompressed bytes of ``path`` (False when even those
+    cannot be read: the usual path then reports why)."""
+    try:
+        with _open(path, compression) as handle:
+            return _is_sogou(handle.read(64))
+    except (EOFError, *CORRUPT_DATA_ERRORS):
+        return False
 
 
 def _field_text(value: bytes) -> str:

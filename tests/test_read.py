@@ -595,6 +595,21 @@ def test_a_compressed_sogou_dump_is_streamed(tmp_path: Path, suffix: str) -> Non
     assert [item.line for item in run([path])] == [2, 8, 14]
 
 
+@pytest.mark.parametrize("suffix", list(COMPRESSORS))
+def test_a_compressed_sogou_dump_cut_short_keeps_the_records_before_the_break(
+    tmp_path: Path, suffix: str
+) -> None:
+    records = [
+        (f"http://a.b/20120601/n{i}.shtml", f"第{i}条", f"第{i}篇" * 30) for i in range(2000)
+    ]
+    whole = COMPRESSORS[suffix](sogou(*records))
+    *sources, last = run([write(tmp_path / f"a.dat{suffix}", whole[: len(whole) * 2 // 3])])
+    assert isinstance(last, Reject) and last.reason == "truncated_compressed"
+    assert 0 < len(sources) < 2000
+    assert all(isinstance(item, Source) for item in sources)
+    assert [item.line for item in sources] == [2 + 6 * i for i in range(len(sources))]
+
+
 def test_a_sogou_dump_on_stdin() -> None:
     items = run(["-"], stdin=io.BytesIO(b"\n" + sogou(*SOGOU_RECORDS, wrapper=False)))
     assert [(item.uri, item.line) for item in items] == [("-", 2), ("-", 8), ("-", 14)]
