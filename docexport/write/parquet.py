@@ -89,16 +89,15 @@ def rows_to_batch(
     do not fit. Either way the arrays are the same; ``from_pylist``'s errors are raised.
     """
     if _pandas_would_load():
-        with contextlib.suppress(pa.ArrowException):
-            return lines_to_batch(lines, schema)
+        return _parse_rows(records, lines, schema)
     return pa.RecordBatch.from_pylist(list(records), schema=schema)
 
 
 def _parse_rows(
     records: Sequence[dict[str, Any]], lines: Sequence[bytes], schema: pa.Schema
 ) -> pa.RecordBatch:
-    """:func:`rows_to_batch` for the background thread: parsing the lines runs in C++ without
-    the GIL, where converting the dicts would hold it, so the lines are tried first."""
+    """``records`` as one batch, parsed from their ``lines`` (C++ without the GIL, and no
+    pandas import), or converted from the dicts when a line does not fit."""
     with contextlib.suppress(pa.ArrowException):
         return lines_to_batch(lines, schema)
     return pa.RecordBatch.from_pylist(list(records), schema=schema)
