@@ -642,6 +642,41 @@ def test_full_disk_is_a_clear_error_and_leaves_only_committed_shards(
     assert data_bytes(out) == uninterrupted(tmp_path / "whole", 10, shard_rows=4)
 
 
+@pytest.mark.parametrize("failing", ["CsvShard", "JsonlShard", "ParquetShard"])
+def test_a_shard_file_that_cannot_be_closed_is_named_and_the_others_are_not_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """The formats' files of a shard are closed side by side (one thread each): the error
+    names the one that failed, and no file of that shard is kept, finished or not."""
+    from docexport.write import csvfile, jsonl, parquet
+
+    shard_class = {
+        "CsvShard": csvfile.CsvShard,
+        "JsonlShard": jsonl.JsonlShard,
+        "ParquetShard": parquet.ParquetShard,
+    }[failing]
+    out = tmp_path / "ds"
+    writer = open_writer(out, shard_rows=4)
+    feed(writer, outcomes(10)[:5])  # shard 0 committed
+    real_close = shard_class.close
+
+    def close_then_fail(self: Any) -> None:
+        real_close(self)
+        _enospc()
+
+    monkeypatch.setattr(shard_class, "close", close_then_fail)
+    extension = {"CsvShard": "csv", "JsonlShard": "jsonl", "ParquetShard": "parquet"}[failing]
+    with pytest.raises(OutputError, match=rf"\.part-00001\.{extension}\.tmp.*No space left"):
+        feed(writer, outcomes(10), start=5)
+    monkeypatch.undo()
+    writer.abort()
+    assert sorted(p.name for p in (out / "data").iterdir()) == [
+        "part-00000.csv",
+        "part-00000.jsonl",
+        "part-00000.parquet",
+    ]
+
+
 def test_csv_neutralises_formulas_in_the_file_itself(tmp_path: Path) -> None:
     out = tmp_path / "ds"
     write_dataset(out, 19, formats=("csv",))

@@ -35,6 +35,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
@@ -151,6 +152,42 @@ def _schema_error(exc: Exception) -> SchemaError:
         f"a record does not fit the dataset schema ({exc}); records must pass validation "
         "before they are written"
     )
+
+
+class _ShardError(Exception):
+    """Closing or digesting one file of a shard failed: the error, and the file it was about."""
+
+    def __init__(self, path: Path, error: OSError | pa.ArrowException) -> None:
+        super().__init__(str(error))
+        self.path = path
+        self.error = error
+
+
+def _close_and_digest(shard: ShardFile) -> tuple[int, str]:
+    """Finish and fsync one file of a shard, then its size and sha256 (read back from disk)."""
+    path = shard.temp_path
+    try:
+        shard.close()
+        return journal.digest_file(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise _ShardError(path, exc) from exc
+
+
+def _close_all(shards: Sequence[ShardFile]) -> list[tuple[int, str]]:
+    """:func:`_close_and_digest` for every format's file of a shard, each in its own thread.
+
+    The work is almost all outside the GIL: the Parquet file's last row group is encoded in
+    C++, fsync waits for the disk, sha256 and file reads release the GIL. One after another
+    they cost ~115 ms at the end of the benchmark corpus's run (parquet + jsonl + csv, ~7 %
+    of a 3,500-document in-process run); side by side ~60 ms. Every thread has finished when
+    this returns or raises (an interrupt included), so a failure path that discards the
+    shard never races a close still running; the first failure, in format order, is raised.
+    """
+    if len(shards) == 1:
+        return [_close_and_digest(shards[0])]
+    with ThreadPoolExecutor(len(shards), thread_name_prefix="docexport-close") as pool:
+        futures = [pool.submit(_close_and_digest, shard) for shard in shards]
+    return [future.result() for future in futures]
 
 
 class DatasetWriter:
@@ -556,17 +593,13 @@ class DatasetWriter:
         try:
             if self._current:
                 index = self._shard_count()
-                for shard in self._current:
-                    path = shard.temp_path
-                    shard.close()
+                digests = _close_all(self._current)
                 for shard in self._current:
                     path = shard.final_path
                     os.replace(shard.temp_path, shard.final_path)
                     self._unjournaled.append(shard.final_path)
                 journal.fsync_dir(self._data)
-                for shard in self._current:
-                    path = shard.final_path
-                    size, sha256 = journal.digest_file(shard.final_path)
+                for shard, (size, sha256) in zip(self._current, digests, strict=True):
                     self._shards.append(
                         {
                             "shard": index,
@@ -595,6 +628,11 @@ class DatasetWriter:
             path = self._state_dir / journal.STATE_FILE
             self._save_journal()
             self._unjournaled = []
+        except _ShardError as exc:
+            self._fail()
+            if isinstance(exc.error, pa.ArrowException):
+                raise _schema_error(exc.error) from exc.error
+            raise _output_error("write", exc.path, exc.error) from exc.error
         except OSError as exc:
             self._fail()
             raise _output_error("write", path, exc) from exc
