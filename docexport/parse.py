@@ -176,7 +176,7 @@ class _Layout(NamedTuple):
 
     credit: tuple[bool, ...]  # per line: only credits (not a paragraph)
     deck: int  # how many lines after the title are deck lines
-    headless: bool  # the only line is body text: no title line at all
+    headless: bool  # the first line is body text: there is no title line
 
 
 def _is_name_line(line: str) -> bool:
@@ -187,17 +187,21 @@ def _is_name_line(line: str) -> bool:
 
 
 def _layout(lines: Sequence[str]) -> _Layout:
-    """Mark credit lines, count deck lines, and spot a document that is one paragraph.
+    """Mark credit lines, count deck lines, and spot a document without a title line.
 
     Bare-name lines count as credits only right under the title or as the last line, where
     People's Daily prints its authors; anywhere else a short name-like line is body text.
     """
     last = len(lines) - 1
+    opens_body = bool(lines) and _opens_body(lines[0])
+    name_lines = (last,) if opens_body else (1, last)
     credit = tuple(
-        index > 0 and (is_credit_line(line) or (index in (1, last) and _is_name_line(line)))
+        index > 0 and (is_credit_line(line) or (index in name_lines and _is_name_line(line)))
         for index, line in enumerate(lines)
     )
     body_left = [index for index in range(1, len(lines)) if not credit[index]]
+    if opens_body:
+        return _Layout(credit, 0, True)
     if not body_left:
         # Only a first line (and credits): a sentence-like first line is a one-paragraph brief.
         headless = bool(lines) and not _reads_as_heading(lines[0])
@@ -213,6 +217,19 @@ def _layout(lines: Sequence[str]) -> _Layout:
     return _Layout(credit, deck, False)
 
 
+def _opens_body(line: str) -> bool:
+    """A first line that is body text whatever follows it, so the document has no title.
+
+    Headlines never hold a full stop, and never open with a dateline (``新华社长春1月10日电``)
+    or ``本报讯``: People's Daily prints its multi-paragraph briefs without a headline, and
+    taking their first paragraph for the title lost its dateline and byline with it (24 of
+    the 1,862 multi-line articles of days 1-15 and ETtoday; every one of them a paragraph).
+    """
+    return (
+        "。" in line or PAPER_NEWS.match(line) is not None or WIRE_DATELINE.match(line) is not None
+    )
+
+
 def _reads_as_heading(line: str) -> bool:
     """Short and without sentence punctuation: a title or deck, not a paragraph."""
     return len(line) <= SUBTITLE_MAX_CHARS and SENTENCE_PUNCTUATION.search(line) is None
@@ -221,11 +238,14 @@ def _reads_as_heading(line: str) -> bool:
 def extract_title(lines: Sequence[str]) -> str | None:
     """The title: the first non-empty line, the way every news source writes it.
 
-    The one exception is a document that is a single paragraph of sentences (a news brief):
-    it has no title, and that line is its body.
+    The exception is a document whose first line is body text: a single paragraph of
+    sentences, or a first line that holds a full stop or opens with a dateline or ``本报讯``
+    (a news brief). It has no title, and that line is the first paragraph.
 
     >>> extract_title(["北京举行新年音乐会", "党和国家领导人出席"])
     '北京举行新年音乐会'
+    >>> extract_title(["新华社长春1月10日电 会议今天选举市长。", "政协会议选举主席。"]) is None
+    True
     """
     if not lines or _layout(lines).headless:
         return None
@@ -397,9 +417,7 @@ def extract_paragraphs(lines: Sequence[str]) -> tuple[str, ...]:
 
 
 def _paragraphs(lines: Sequence[str], layout: _Layout) -> tuple[str, ...]:
-    if layout.headless:
-        return (lines[0],)
-    start = 1 + layout.deck
+    start = 0 if layout.headless else 1 + layout.deck
     return tuple(
         line
         for line, credit in zip(lines[start:], layout.credit[start:], strict=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -241,6 +243,60 @@ def test_one_paragraph_brief_has_no_title_but_a_body() -> None:
     assert article.paragraphs == (brief * 2,)
 
 
+def test_a_brief_of_several_paragraphs_has_no_title_and_keeps_its_dateline_and_byline() -> None:
+    """People's Daily prints multi-paragraph briefs without a headline (19980111-02-017): the
+    first line is the first paragraph, with the dateline and byline it opens with."""
+    first = "新华社长春1月10日电（记者李亚彪）吉林省长春市人大今天选举张明远为市人大常委会主任。"
+    second = "政协长春市第九届委员会第一次全体会议1月8日选举张绪明为长春市政协主席。"
+    article = parse_article(f"{first}\n{second}")
+    assert isinstance(article, Article)
+    assert article.title == ""
+    assert article.subtitle is None
+    assert article.paragraphs == (first, second)
+    assert article.dateline is not None
+    assert (article.dateline.raw, article.dateline.place) == ("新华社长春1月10日电", "长春")
+    assert article.byline is not None
+    assert article.byline.authors == (Author("李亚彪", "记者"),)
+
+
+@pytest.mark.parametrize(
+    ("lines", "paragraphs"),
+    [
+        (["本报讯 武警某农场生产不忘执勤", "该农场抓好农业生产。", "（责任编辑：王五）"], 2),
+        (["美加边境大门。门楣上的题字是：同一母亲的孩子（图片）", "（陆治摄）"], 2),
+        (["据新华社北京一月六日电 钱其琛今天会见了外宾", "双方就两国关系交换了意见。"], 2),
+    ],
+    ids=["paper-news", "full-stop", "wire-dateline"],
+)
+def test_a_first_line_that_opens_the_body_is_not_a_title(lines: list[str], paragraphs: int) -> None:
+    article = parse_article("\n".join(lines))
+    assert isinstance(article, Article)
+    assert article.title == ""
+    assert extract_title(lines) is None
+    assert article.paragraphs == tuple(lines[:paragraphs])
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "奧迪RS 5 Sportback正式亮相！四門設定、 0－100加速僅需3.9秒",  # ETtoday: ！ and a decimal
+        "谁来保护消费者？",
+        "新华社记者：春运首日见闻",  # names the agency but is no dateline
+    ],
+)
+def test_headlines_with_other_punctuation_stay_titles(title: str) -> None:
+    article = parse_article(f"{title}\n正文第一段。")
+    assert isinstance(article, Article)
+    assert article.title == title
+
+
+def test_a_name_line_right_after_a_brief_opening_is_body_text() -> None:
+    """A bare-name line under the title is PD's author line; with no title it is body text."""
+    article = parse_article("本报讯 市里召开会议。\n张三\n会议决定了几件事。")
+    assert isinstance(article, Article)
+    assert article.paragraphs == ("本报讯 市里召开会议。", "张三", "会议决定了几件事。")
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
@@ -288,3 +344,19 @@ def test_parse_is_total_and_keeps_every_line(text: str) -> None:
     assert set(result.paragraphs) <= set(result.lines)
     if result.title:
         assert result.title == expected_lines[0]
+
+
+def test_no_people_s_daily_title_is_a_paragraph(pd_dev_articles: list[Any]) -> None:
+    """Over PD days 1-15 every title is a headline: short, no full stop. Before briefs of
+    several paragraphs were recognised, 24 titles were their first paragraph (up to 177
+    characters, with the dateline and byline inside)."""
+    titles = []
+    for article in pd_dev_articles:
+        parsed = parse_article(article.text)
+        if isinstance(parsed, Article):
+            titles.append(parsed.title)
+    assert len(titles) > 1400
+    long_or_sentences = [t for t in titles if len(t) > 50 or "。" in t]
+    assert long_or_sentences == []
+    # The briefs are bodies: 190 of the 1,478 have no headline (166 of one line, 24 longer).
+    assert titles.count("") == 190
