@@ -337,3 +337,20 @@ def test_idf_table_reads_like_a_dict(
         (value, word) for word, value in reference.items() if len(word) <= 4 and "\x00" not in word
     )
     assert table.most_common(count) == [word for _, word in short][:count]
+
+
+def test_every_simplified_surname_has_its_traditional_form() -> None:
+    """The traditional half of the surname table is written out; OpenCC's s2t of each
+    simplified surname must be in it, except where s2t picks the form a surname never takes
+    (余 stays 余 as a surname, not 餘)."""
+    from docexport.lexicon.surnames import _SIMPLIFIED, SURNAMES
+    from docexport.normalise.script import to_traditional_char
+
+    not_surname_forms = {"餘", "遊", "鬱", "樸", "幹"}
+    missing = [
+        (char, to_traditional_char(char))
+        for char in _SIMPLIFIED
+        if to_traditional_char(char) not in SURNAMES
+        and to_traditional_char(char) not in not_surname_forms
+    ]
+    assert missing == []

@@ -126,6 +126,11 @@ def test_no_dateline(paragraph: str) -> None:
         ("記者吳銘峯／台北報導", None, (("吳銘峯", "記者"),)),
         ("（責任編輯：陳大文）", None, (("陳大文", "責任編輯"),)),
         ("本报驻美国记者李云飞", None, (("李云飞", "记者"),)),
+        # Surnames common in Taiwan (and the mainland's top 100) the table once lacked.
+        ("记者赖文萱／台北报导", None, (("赖文萱", "记者"),)),
+        ("記者洪圣壹／巴黎報導", None, (("洪圣壹", "記者"),)),
+        ("记者傅家妤／综合报导", None, (("傅家妤", "记者"),)),
+        ("記者簡宏偉／台北報導", None, (("簡宏偉", "記者"),)),
     ],
 )
 def test_credit_lines(line: str, outlet: str | None, authors: tuple[tuple[str, str], ...]) -> None:

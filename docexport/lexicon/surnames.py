@@ -22,11 +22,13 @@ _SIMPLIFIED = (
     "南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支"
     "卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印"
     "逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
+    "赖洪傅萧阎"
 )
 # The same surnames in traditional form where it differs (written out, not converted at run time).
 _TRADITIONAL = (
     "張劉陳楊黃趙吳許韓馮鄧蕭葉蘇呂鍾譚陸盧薑湯溫龔顧賀鄒閆嚴錢聶龍鄭羅謝萬賈韋範顏莊魯嶽歐關蘭紀"
     "畢單塗駱藍鮑饒陽農繆項蘆麥婁竇黨費衛閔鄔邊師欒鞏遲鄺樂諶樓滿聞厲區闞權帥豐計晉雲鮮諸戰銀賓"
+    "孫馬蔣齊喬龐寧華時簡車連宮應榮叢談荊儲勞藺盤強蓋練國門來闕烏況陰堯閉賴閻"
 )
 SURNAMES: frozenset[str] = frozenset(_SIMPLIFIED + _TRADITIONAL)
 
