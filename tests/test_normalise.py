@@ -229,6 +229,15 @@ def test_normalise_is_total_on_nul_and_lone_surrogates(text: str) -> None:
     assert "\x00" not in normalise(text).text
 
 
+@pytest.mark.parametrize("text", ["((报))", "字((报)(道))字", "(((新华社)))"])
+def test_nested_ascii_brackets_around_han_widen_in_one_pass(text: str) -> None:
+    """Found by the property below: the outer pair of ((报)) only gained CJK context once the
+    inner pair was widened, so a second normalise widened it."""
+    once = normalise(text).text
+    assert "(" not in once and ")" not in once
+    assert normalise(once).text == once
+
+
 @settings(max_examples=400, deadline=None)
 @given(MIXED, st.sampled_from(["simplified", "traditional", "keep"]))
 def test_normalise_is_idempotent(text: str, script: str) -> None:

@@ -441,14 +441,17 @@ def widen_cjk_punctuation_counted(text: str) -> Counted:
 
     # Brackets first: a widened （…） is CJK context for the marks next to it. The pieces of a
     # split are rejoined around the new brackets: a replacement that names a group (\1) is
-    # expanded by Python code per match (before 3.12), ~1 µs each.
-    if "(" in text:
+    # expanded by Python code per match (before 3.12), ~1 µs each. The pattern takes the
+    # innermost pairs, so nested ones widen from the inside out, a round per level: ((报))
+    # left as (（报）) would be widened by the next normalise, which must change nothing.
+    while "(" in text:
         parts = NARROW_PARENS_RE.split(text)
-        if len(parts) > 1:
-            for at in range(1, len(parts), 2):
-                parts[at] = f"（{parts[at]}）"
-            text = "".join(parts)
-            widened += len(parts) - 1
+        if len(parts) == 1:
+            break
+        for at in range(1, len(parts), 2):
+            parts[at] = f"（{parts[at]}）"
+        text = "".join(parts)
+        widened += len(parts) - 1
     # Widening one mark can give its neighbour CJK context (a,：中): repeat until nothing moves.
     # Each mark is widened by its own pattern with a literal replacement (a C-level re.sub), and
     # "?" alone needs a look at its clause. Widening only ever adds CJK context, so the marks
@@ -477,6 +480,8 @@ def widen_cjk_punctuation(text: str) -> str:
     '杨林兴：精准防控，市级部门（单位）要落实；是吗？对！'
     >>> widen_cjk_punctuation("1,200亿元 10:30 http://a.b/c?d=1 e.g., (WHO) 日?报")
     '1,200亿元 10:30 http://a.b/c?d=1 e.g., (WHO) 日?报'
+    >>> widen_cjk_punctuation("((报))")
+    '（（报））'
     """
     return widen_cjk_punctuation_counted(text)[0]
 
