@@ -14,6 +14,7 @@ simplified or traditional, so every keyword has both spellings.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 from collections.abc import Sequence
@@ -147,6 +148,19 @@ PLAIN_DATELINE = re.compile(
 NAME_LINE = re.compile(rf"[{HAN}·]{{2,6}}(?:[\s\u3000、，,]+[{HAN}·]{{2,6}})*")
 # `本报讯` (this paper reports) opening a body, before its credits: 本报讯（记者 张三）.
 PAPER_NEWS = re.compile(r"^[\s\u3000]*(?:本报|本報|本刊)(?:讯|訊)")
+# Any outlet's 讯 opening a body, as mainland web news writes it: 南方日报讯（记者／黄少宏）,
+# 【深圳商报讯】（记者 肖怀礼）, 南都讯 记者刘凡 周昌和. Only credits right after it count.
+OUTLET_NEWS = re.compile(
+    r"^[\s\u3000]*【?"  # leading spaces, the bracket some papers put around it
+    rf"(?P<outlet>[{HAN}]{{2,10}}?)(?:讯|訊)】?"  # the outlet and 讯 (reports)
+    r"[\s\u3000]*"  # spaces before the credits
+)
+# Credits after an outlet's 讯 that end at a space, no bracket or 报道 around them:
+# `南都讯　记者刘凡　周昌和　任笑一　继推出…` (the names are those before the last space).
+SPACED_CREDIT = re.compile(
+    rf"(?P<credit>{SEGMENT_UNNAMED}(?:[\s\u3000、，,]*{SEGMENT_UNNAMED})*)"  # the credits
+    r"[\s\u3000]+"  # the space before the story
+)
 # A brief's credit in brackets closing its last paragraph: （唐纯）, （据新华社电）.
 TAIL_CREDIT = re.compile(
     r"[（(]"  # the opening bracket
@@ -313,7 +327,14 @@ def _names(text: str) -> list[str]:
 
 
 def _outlet(named: str | None) -> str | None:
-    """The outlet a credit names; 本报 (this paper), 本报驻美国 and the like name none."""
+    """The outlet a credit names; 本报 (this paper), 本报驻美国 and the like name none, and
+    据 (according to) opening a dateline is not part of the name (据新华社北京…电).
+
+    >>> _outlet("据新华社"), _outlet("本报驻美国"), _outlet("泸州日报")
+    ('新华社', None, '泸州日报')
+    """
+    if named and named[0] in "据據":
+        named = named[1:]
     if not named or named.startswith(DEICTIC_OUTLETS):
         return None
     return named
@@ -355,10 +376,35 @@ def _byline_from_lines(lines: Sequence[str], layout: _Layout) -> Byline | None:
 
 
 def _byline_from_head(paragraph: str) -> Byline | None:
-    """Strategy 2: credits glued to the head of the body, after the dateline or on their own."""
+    """Strategy 2: credits glued to the head of the body, after the dateline or on their own,
+    or after an outlet's 讯 (which names the outlet when the credits do not)."""
     wire = WIRE_DATELINE.match(paragraph)
-    rest = paragraph[wire.end() :] if wire else PAPER_NEWS.sub("", paragraph, count=1)
-    for pattern in (BRACKET_CREDIT, REPORTED_CREDIT, REPORTER_HEAD):
+    if wire is not None:
+        return _with_outlet(_head_credits(paragraph[wire.end() :]), wire["outlet"])
+    news = OUTLET_NEWS.match(paragraph)
+    if news is not None:
+        byline = _head_credits(paragraph[news.end() :], spaced=True)
+        if byline is not None:
+            return _with_outlet(byline, news["outlet"])
+        # The 讯 may have been part of a word (通讯员…): read the paragraph as it is.
+    return _head_credits(paragraph)
+
+
+def _with_outlet(byline: Byline | None, named: str) -> Byline | None:
+    """``byline`` with the outlet its dateline or 讯 names, when its credits name none
+    (``新华社北京1月10日电（记者刘云非）``: a 新华社 reporter; 本报 names no outlet)."""
+    outlet = _outlet(named)
+    if byline is None or byline.outlet is not None or outlet is None:
+        return byline
+    return dataclasses.replace(byline, outlet=outlet)
+
+
+def _head_credits(rest: str, *, spaced: bool = False) -> Byline | None:
+    """Credits opening ``rest``: in brackets, closed by 报道 and a colon, or by a place and
+    报道, else an ETtoday desk; ``spaced`` (after an outlet's 讯) also takes credits that
+    end at a space."""
+    patterns = (BRACKET_CREDIT, REPORTED_CREDIT, REPORTER_HEAD)
+    for pattern in (*patterns, SPACED_CREDIT) if spaced else patterns:
         match = pattern.match(rest)
         if match is None:
             continue

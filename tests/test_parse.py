@@ -162,17 +162,34 @@ def test_body_lines_are_not_credits(line: str) -> None:
 @pytest.mark.parametrize(
     ("paragraph", "outlet", "authors"),
     [
-        (
+        (  # the wire's reporters: the dateline names the outlet the credits do not
             "新华社北京1月15日电（记者 张三 通讯员 李四）今天，会议开幕。",
-            None,
+            "新华社",
             (("张三", "记者"), ("李四", "通讯员")),
         ),
+        ("本报北京1月3日电（记者 王五）今天，大桥通车。", None, (("王五", "记者"),)),
         (
             "本报北京12月31日讯新华社记者陈雁、本报记者何加正报道：今晚举行音乐会。",
             "新华社",
             (("陈雁", "记者"), ("何加正", "记者")),
         ),
         ("本报讯（记者 王五）昨天，大桥通车。", None, (("王五", "记者"),)),
+        # Any outlet's 讯, as mainland web news opens a story (Sogou's dumps).
+        (
+            "南方日报讯　（记者／黄少宏　实习生／朱子煜）“学习台北垃圾分类模式”要全面铺开。",
+            "南方日报",
+            (("黄少宏", "记者"), ("朱子煜", "实习生")),
+        ),
+        (
+            "【深圳商报讯】（记者　肖怀礼）记者昨天从市市场监管局了解到此事。",
+            "深圳商报",
+            (("肖怀礼", "记者"),),
+        ),
+        (
+            "南都讯　记者刘凡　周昌和　继推出日票后，深圳今后将设地铁头等车厢。",
+            "南都",
+            (("刘凡", "记者"), ("周昌和", "记者")),
+        ),
         ("記者吳銘峯／台北報導網拍女模小琳日前遭尾隨。", None, (("吳銘峯", "記者"),)),
         ("深圳一家公司推出新产品。（唐纯）", None, (("唐纯", None),)),
     ],
@@ -208,6 +225,20 @@ def test_name_like_line_in_the_middle_is_body() -> None:
     article = parse_article("标题\n第一段。\n黄建林\n第三段。")
     assert isinstance(article, Article)
     assert article.paragraphs == ("第一段。", "黄建林", "第三段。")
+    assert article.byline is None
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "移动通讯公司（记者 张三）表示，新业务上线。",  # 讯 inside a word, no credit after it
+        "本报讯 记者近日从市政府获悉，全市经济平稳。",  # 记者 opens a sentence, names nobody
+        "南都讯　继推出日票后，深圳今后将设地铁头等车厢。",  # an outlet's 讯 and no credits
+    ],
+)
+def test_no_credits_after_an_outlet_s_xun(paragraph: str) -> None:
+    article = parse_article(f"标题\n{paragraph}")
+    assert isinstance(article, Article)
     assert article.byline is None
 
 
