@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import re
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -155,12 +156,19 @@ OUTLET_NEWS = re.compile(
     rf"(?P<outlet>[{HAN}]{{2,10}}?)(?:讯|訊)】?"  # the outlet and 讯 (reports)
     r"[\s\u3000]*"  # spaces before the credits
 )
-# Credits after an outlet's 讯 that end at a space, no bracket or 报道 around them:
-# `南都讯　记者刘凡　周昌和　任笑一　继推出…` (the names are those before the last space).
-SPACED_CREDIT = re.compile(
-    rf"(?P<credit>{SEGMENT_UNNAMED}(?:[\s\u3000、，,]*{SEGMENT_UNNAMED})*)"  # the credits
-    r"[\s\u3000]+"  # the space before the story
-)
+
+
+@functools.cache
+def _spaced_credit() -> re.Pattern[str]:
+    """Credits after an outlet's 讯 that end at a space, no bracket or 报道 around them:
+    `南都讯　记者刘凡　周昌和　任笑一　继推出…` (the names are those before the last space).
+    Compiled when first needed rather than at import (~15 ms, for every command)."""
+    return re.compile(
+        rf"(?P<credit>{SEGMENT_UNNAMED}(?:[\s\u3000、，,]*{SEGMENT_UNNAMED})*)"  # the credits
+        r"[\s\u3000]+"  # the space before the story
+    )
+
+
 # A brief's credit in brackets closing its last paragraph: （唐纯）, （据新华社电）.
 TAIL_CREDIT = re.compile(
     r"[（(]"  # the opening bracket
@@ -404,7 +412,7 @@ def _head_credits(rest: str, *, spaced: bool = False) -> Byline | None:
     报道, else an ETtoday desk; ``spaced`` (after an outlet's 讯) also takes credits that
     end at a space."""
     patterns = (BRACKET_CREDIT, REPORTED_CREDIT, REPORTER_HEAD)
-    for pattern in (*patterns, SPACED_CREDIT) if spaced else patterns:
+    for pattern in (*patterns, _spaced_credit()) if spaced else patterns:
         match = pattern.match(rest)
         if match is None:
             continue
