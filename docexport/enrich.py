@@ -98,6 +98,7 @@ PHOTO_CREDIT = frozenset("摄攝")
 # Characters that end place names and common words but almost never a given name.
 NOT_NAME_FINAL = frozenset(
     "县市省区镇乡街路楼院馆站厂局部司处所队社店场港湾岛寺庙宫画卡性质牌盾费率式型"
+    "口村园证塔筑砂"  # 张家口 杨村 敬老院 许可证 金字塔 古建筑 石英砂 (PD days 1-15)
 )
 # Function words and verbs the HMM glues after a name (施男遭, 桑格於): not a name's last
 # character in a three-character token.
