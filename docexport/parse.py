@@ -443,8 +443,10 @@ def extract_byline(lines: Sequence[str]) -> Byline | None:
     """The credits: who wrote the piece, for which outlet, who edited or photographed it.
 
     Credit-only lines anywhere after the title are the most reliable; then credits glued to
-    the head of the first body line (``…电（记者 张三）``, ``記者吳銘峯／台北報導…``); then a
-    brief's closing bracket (``…。（唐纯）``). ``本报`` (this paper) names no outlet.
+    the head of the first body line (``…电（记者 张三）``, ``南方日报讯（记者 黄少宏）``,
+    ``記者吳銘峯／台北報導…``), whose outlet, if they name none, is the one the dateline or
+    讯 names; then a brief's closing bracket (``…。（唐纯）``). ``本报`` (this paper) names
+    no outlet.
 
     >>> extract_byline(["标题", "正文。", "泸州日报记者 朱虹"])
     Byline(raw='泸州日报记者 朱虹', outlet='泸州日报', authors=(Author(name='朱虹', role='记者'),))
