@@ -504,6 +504,8 @@ def extract_dateline(paragraph: str | None, *, year: int | None = None) -> Datel
     '1998-01-15'
     >>> extract_dateline("会议于11月5日召开。") is None
     True
+    >>> extract_dateline("本报讯1月12日晚，北京交响乐团演出。").raw
+    '1月12日晚'
     """
     if not paragraph:
         return None
@@ -512,7 +514,11 @@ def extract_dateline(paragraph: str | None, *, year: int | None = None) -> Datel
     if match is not None:
         place = match["place"] or None
     else:
-        match = PLAIN_DATELINE.match(paragraph)
+        # A date opening the body, or right after 本报讯 / an outlet's 讯 (本报讯1月3日，…).
+        news = OUTLET_NEWS.match(paragraph)
+        match = PLAIN_DATELINE.match(paragraph[news.end() :] if news else paragraph)
+        if match is None and news is not None:
+            match = PLAIN_DATELINE.match(paragraph)
     if match is None:
         return None
     month, day = _number(match["month"]), _number(match["day"])

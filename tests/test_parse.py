@@ -89,6 +89,10 @@ def test_seed_parses_as_issue_3_expects() -> None:
         ),
         # A year passed in that makes no real date gives no ISO date, never an invented one.
         ("2月30日上午，开会。", 1998, Dateline("2月30日上午", 1998, 2, 30, None, "上午")),
+        # A date right after 本报讯 or an outlet's 讯 (PD 19980105-08-003; Sogou).
+        ("本报讯1月3日，擂台赛重新开赛。", 1998, Dateline("1月3日", 1998, 1, 3, "1998-01-03")),
+        ("本报讯一月八日是春运的第一天。", None, Dateline("一月八日", None, 1, 8)),
+        ("南方日报讯 6月12日晚，广州开会。", None, Dateline("6月12日晚", None, 6, 12, None, "晚")),
     ],
 )
 def test_datelines(paragraph: str, year: int | None, expected: Dateline) -> None:
@@ -102,6 +106,8 @@ def test_datelines(paragraph: str, year: int | None, expected: Dateline) -> None
         "1997年，是中国发展历史上非常重要的一年。",  # a year alone is no date
         "13月5日，不存在的日子。",  # no such month
         "本报讯 今天，会议开幕。",  # a paper's dateline without a date
+        "本报讯 记者薛原报道：在1月7日进行的比赛中。",  # the date is inside the sentence
+        "移动通讯1月起涨价。",  # 讯 inside a word, and no day
         "日本《读卖新闻》6月6日消息称，巡逻船确认。",  # a paper quoted, not one filing
         "",
     ],
