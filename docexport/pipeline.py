@@ -690,7 +690,10 @@ def convert(
 def _no_input(skipped: _Skipped) -> InputError:
     """The error for inputs that hold no document, naming the files the walk passed over."""
     if not skipped.count:
-        return InputError("no input document found: the inputs hold no files to convert")
+        return InputError(
+            "no input document found: the inputs hold no documents (an empty folder, or "
+            "JSONL, JSON or Sogou input without records)"
+        )
     shown = ", ".join(skipped.examples) + (", …" if skipped.count > len(skipped.examples) else "")
     return InputError(
         f"no input document found: {skipped.count} file(s) passed over as not "

@@ -157,8 +157,10 @@ def _has_lines(path: str) -> bool:
 @pytest.mark.skipif(os.name != "posix", reason="the command is exercised through a POSIX shell")
 @settings(max_examples=3, deadline=None)
 @given(st.binary(min_size=1, max_size=300))
+@example(b"<doclist>")
 def test_the_command_survives_arbitrary_bytes_on_stdin(data: bytes) -> None:
-    """``-`` reads stdin; whatever arrives, the command ends with 0 (and a reject at worst)."""
+    """``-`` reads stdin; whatever arrives, the command ends with 0 (and a reject at worst),
+    or, when what arrives holds no document at all, with one line and exit 2."""
     import subprocess
     import sys
 
@@ -169,5 +171,16 @@ def test_the_command_survives_arbitrary_bytes_on_stdin(data: bytes) -> None:
             capture_output=True,
             timeout=120,
         )
+    if result.returncode == 2:
+        # A Sogou opening without one record (b"<doclist>", found by this property) holds no
+        # document: the run is refused with one line, as for an empty JSONL file.
+        from docexport.read import _is_sogou
+
+        assert _is_sogou(data) and b"<doc>" not in data, result.stderr.decode()
+        assert result.stderr.decode().splitlines() == [
+            "docexport: error: no input document found: the inputs hold no documents "
+            "(an empty folder, or JSONL, JSON or Sogou input without records)"
+        ]
+        return
     assert result.returncode == 0, result.stderr.decode()
     assert result.stderr == b""
