@@ -113,6 +113,11 @@ def test_persons_f1_on_people_s_daily_dev_set(
         ([("江", "nr"), ("泽民", "nr"), ("同志", "n")], ["江泽民"]),
         # A surname glued to a title is the surname.
         ([("周总理", "nr"), ("说", "v")], ["周"]),
+        # jieba's dictionary calls 周恩来 a time word (周, week): a name only beside a title.
+        ([("纪念", "v"), ("周恩来", "t"), ("总理", "n")], ["周恩来"]),
+        ([("周恩来", "t"), ("诞辰", "n")], []),
+        ([("元宵节", "t"), ("晚会", "n"), ("开始", "v")], []),
+        ([("初一", "t"), ("主席", "n")], []),  # two characters: never
         # Transliterations with a middle dot, repeated names once.
         ([("威廉·佩里", "nrt"), ("和", "c"), ("威廉·佩里", "nrt")], ["威廉·佩里"]),
         # First appearance order.
