@@ -331,7 +331,45 @@ def _plausible_names(match: re.Match[str]) -> bool:
 
 
 def _names(text: str) -> list[str]:
-    return [NAME_TAIL.sub("", name) for name in NAME_SPLIT.split(text) if name]
+    """The names of one credit; names written without a space between them are split."""
+    names: list[str] = []
+    for part in NAME_SPLIT.split(text):
+        if not part:
+            continue
+        name = NAME_TAIL.sub("", part)  # may leave "" (摄影报道), which no name check passes
+        glued = _split_glued(name) if len(name) >= 5 and not _plausible_name(name) else None
+        names.extend(glued or [name])
+    return names
+
+
+def _split_glued(run: str) -> list[str] | None:
+    """Names written one after another without a space (王锦鹄毛磊 → 王锦鹄, 毛磊), when the
+    run splits into plausible names in exactly one way; ``None`` otherwise.
+
+    Some copies of People's Daily run the names of a credit line together (本报记者何伟余继军).
+    Many surnames are also common characters, so a run that splits two ways (张文华李明: 张文华
+    李明, or 张文 华李明) is left whole, and so is not taken for names at all. The caller
+    splits runs of five or more only: four characters are as often one name without a
+    Han surname (索朗罗布, 扎西多吉) as two.
+
+    >>> _split_glued("王锦鹄毛磊"), _split_glued("戚德良支林飞"), _split_glued("张文华李明")
+    (['王锦鹄', '毛磊'], ['戚德良', '支林飞'], None)
+    """
+    found: list[list[str]] = []
+
+    def split(at: int, parts: list[str]) -> None:
+        if len(found) > 1:
+            return
+        if at == len(run):
+            found.append(parts)
+            return
+        for size in (2, 3, 4):
+            name = run[at : at + size]
+            if len(name) == size and "·" not in name and _plausible_name(name):
+                split(at + size, [*parts, name])
+
+    split(0, [])
+    return found[0] if len(found) == 1 and len(found[0]) > 1 else None
 
 
 def _outlet(named: str | None) -> str | None:

@@ -132,6 +132,13 @@ def test_no_dateline(paragraph: str) -> None:
         ("記者吳銘峯／台北報導", None, (("吳銘峯", "記者"),)),
         ("（責任編輯：陳大文）", None, (("陳大文", "責任編輯"),)),
         ("本报驻美国记者李云飞", None, (("李云飞", "记者"),)),
+        # Names run together without a space, when they split one way only (PD days 1-15).
+        ("本报记者王锦鹄毛磊", None, (("王锦鹄", "记者"), ("毛磊", "记者"))),
+        (
+            "中国国防报记者黄运成新华社记者贾永黄秋生",
+            "中国国防报",
+            (("黄运成", "记者"), ("贾永", "记者"), ("黄秋生", "记者")),
+        ),
         # Surnames common in Taiwan (and the mainland's top 100) the table once lacked.
         ("记者赖文萱／台北报导", None, (("赖文萱", "记者"),)),
         ("記者洪圣壹／巴黎報導", None, (("洪圣壹", "記者"),)),
@@ -158,6 +165,8 @@ def test_credit_lines(line: str, outlet: str | None, authors: tuple[tuple[str, s
         "编辑部的同志们辛苦了",  # a role word starting a longer word
         "记者节",
         "市委书记杨林兴出席会议并讲话。",
+        "本报记者张文华李明",  # runs together two ways (张文华 李明, 张文 华李明): not split
+        "（姜伟尚占摄影报道）",  # 报道 is no name, and nothing is left of one
     ],
 )
 def test_body_lines_are_not_credits(line: str) -> None:
@@ -232,6 +241,12 @@ def test_name_like_line_in_the_middle_is_body() -> None:
     assert isinstance(article, Article)
     assert article.paragraphs == ("第一段。", "黄建林", "第三段。")
     assert article.byline is None
+
+
+def test_four_characters_run_together_stay_one_name() -> None:
+    """索朗罗布 is one Tibetan name, not 索朗 and 罗布: runs of four are never split."""
+    byline = extract_byline(["标题", "正文。", "（新华社记者索朗罗布摄）"])
+    assert byline is None or all(author.name != "索朗" for author in byline.authors)
 
 
 @pytest.mark.parametrize(
