@@ -208,14 +208,15 @@ def _is_name_line(line: str) -> bool:
     )
 
 
-def _layout(lines: Sequence[str]) -> _Layout:
+def _layout(lines: Sequence[str], *, titled: bool = False) -> _Layout:
     """Mark credit lines, count deck lines, and spot a document without a title line.
 
     Bare-name lines count as credits only right under the title or as the last line, where
     People's Daily prints its authors; anywhere else a short name-like line is body text.
+    ``titled``: the source named its title, which is the first line whatever it reads like.
     """
     last = len(lines) - 1
-    opens_body = bool(lines) and _opens_body(lines[0])
+    opens_body = bool(lines) and not titled and _opens_body(lines[0])
     name_lines = (last,) if opens_body else (1, last)
     credit = tuple(
         index > 0 and (is_credit_line(line) or (index in name_lines and _is_name_line(line)))
@@ -579,11 +580,13 @@ def extract_dateline(paragraph: str | None, *, year: int | None = None) -> Datel
     )
 
 
-def parse_article(text: str, *, year: int | None = None) -> Article | Failure:
+def parse_article(text: str, *, year: int | None = None, titled: bool = False) -> Article | Failure:
     """Split a normalised document into an :class:`~docexport.data.Article`.
 
     Returns a :class:`~docexport.data.Failure` (``empty``, ``no_body``) for a document that has
-    no text, or nothing but a title and credits.
+    no text, or nothing but a title and credits. ``titled`` says the source named the title
+    (a JSON record's ``title`` field, put on the first line by the reader): that line is the
+    title even when it reads like body text (a headline with a full stop).
 
     >>> article = parse_article("标题\\n11月5日下午，开会。\\n记者 朱虹")
     >>> article.paragraphs, article.byline.authors[0].name, article.dateline.day
@@ -594,7 +597,7 @@ def parse_article(text: str, *, year: int | None = None) -> Article | Failure:
     lines = _lines(text)
     if not lines:
         return Failure("empty", "The document has no text.")
-    layout = _layout(lines)
+    layout = _layout(lines, titled=titled)
     title = "" if layout.headless else lines[0]
     subtitle = _subtitle(lines, layout)
     paragraphs = _paragraphs(lines, layout)

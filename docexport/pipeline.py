@@ -229,7 +229,9 @@ class DocumentProcessor:
             text = decoded.text if source.text is None else without_lone_surrogates(decoded.text)
             normalised = normalise(text, script=self.options.script, **self.switches)
             stage = "parse"
-            article = parse_article(normalised.text, year=self._year(source))
+            article = parse_article(
+                normalised.text, year=self._year(source), titled=_titled(source.metadata)
+            )
             if isinstance(article, Failure):
                 return _reject(source, stage, article)
             record_id = None
@@ -291,6 +293,13 @@ def without_lone_surrogates(text: str) -> str:
     except UnicodeEncodeError:
         return LONE_SURROGATE.sub("\ufffd", text)
     return text
+
+
+def _titled(metadata: Mapping[str, Any]) -> bool:
+    """Whether the source named its title (a JSON record's ``title``), which the reader put
+    on the first line of the text."""
+    title = metadata.get("title")
+    return isinstance(title, str) and bool(title.strip())
 
 
 def year_from_metadata(metadata: Mapping[str, Any]) -> int | None:

@@ -417,3 +417,9 @@ def test_no_people_s_daily_title_is_a_paragraph(pd_dev_articles: list[Any]) -> N
     assert long_or_sentences == []
     # The briefs are bodies: 190 of the 1,478 have no headline (166 of one line, 24 longer).
     assert titles.count("") == 190
+
+
+def test_a_title_the_source_named_is_never_taken_for_body_text() -> None:
+    article = parse_article("本报讯 全文完。\n正文第一段。", titled=True)
+    assert isinstance(article, Article)
+    assert (article.title, article.paragraphs) == ("本报讯 全文完。", ("正文第一段。",))

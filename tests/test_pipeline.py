@@ -119,6 +119,21 @@ def test_the_year_comes_from_the_option_then_the_metadata(seed_text: str) -> Non
     assert year_from_metadata({"url": "http://a.b/c?id=123456"}) is None
 
 
+def test_a_title_the_source_names_stays_the_title_whatever_it_reads_like(
+    tmp_path: Path,
+) -> None:
+    """A first line with a full stop opens the body of a plain text (a brief without a
+    headline), but a JSON record's own ``title`` is its title."""
+    line = {"title": "新华社北京1月15日电。", "text": "会议今天开幕。"}
+    (tmp_path / "one.jsonl").write_text(orjson.dumps(line).decode() + "\n", encoding="utf-8")
+    (tmp_path / "one.txt").write_text("新华社北京1月15日电。\n会议今天开幕。\n", encoding="utf-8")
+    titled = docexport.parse_file(tmp_path / "one.jsonl")
+    assert (titled["title"], titled["paragraphs"]) == ("新华社北京1月15日电。", ["会议今天开幕。"])
+    plain = docexport.parse_file(tmp_path / "one.txt")
+    assert plain["title"] == ""
+    assert plain["paragraphs"] == ["新华社北京1月15日电。", "会议今天开幕。"]
+
+
 def test_no_enrich_leaves_tokens_null_and_entities_empty(seed_text: str) -> None:
     record = docexport.parse(seed_text, enrich=False)
     assert record["tokens"] is None
