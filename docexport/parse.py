@@ -226,8 +226,9 @@ def _layout(lines: Sequence[str], *, titled: bool = False) -> _Layout:
     if opens_body:
         return _Layout(credit, 0, True)
     if not body_left:
-        # Only a first line (and credits): a sentence-like first line is a one-paragraph brief.
-        headless = bool(lines) and not _reads_as_heading(lines[0])
+        # Only a first line (and credits): a sentence-like first line is a one-paragraph brief,
+        # unless the source named it its title.
+        headless = bool(lines) and not titled and not _reads_as_heading(lines[0])
         return _Layout(credit, 0, headless)
     deck = 0
     while deck < SUBTITLE_MAX_LINES and 1 + deck < body_left[-1]:

@@ -423,3 +423,15 @@ def test_a_title_the_source_named_is_never_taken_for_body_text() -> None:
     article = parse_article("本报讯 全文完。\n正文第一段。", titled=True)
     assert isinstance(article, Article)
     assert (article.title, article.paragraphs) == ("本报讯 全文完。", ("正文第一段。",))
+
+
+def test_a_named_title_with_no_body_is_no_body_not_a_brief() -> None:
+    """Untitled, a lone sentence is a one-paragraph brief; a title the source named is a title,
+    so a record with nothing else has no body (found by a property over titled inputs)."""
+    assert isinstance(parse_article("今天天气很好，适合出行。"), Article)
+    result = parse_article("今天天气很好，适合出行。", titled=True)
+    assert isinstance(result, Failure)
+    assert result.reason == "no_body"
+    credited = parse_article("、\n华一", titled=True)
+    assert isinstance(credited, Failure)
+    assert credited.reason == "no_body"
