@@ -387,10 +387,11 @@ NEWSY_TEXT = st.text(
 
 
 @settings(max_examples=300, deadline=None)
-@given(NEWSY_TEXT)
-def test_parse_is_total_and_keeps_every_line(text: str) -> None:
-    """Any text gives an Article or a Failure, never an exception, and no line is lost."""
-    result = parse_article(text)
+@given(NEWSY_TEXT, st.booleans())
+def test_parse_is_total_and_keeps_every_line(text: str, titled: bool) -> None:
+    """Any text gives an Article or a Failure, never an exception, and no line is lost; a
+    title the source named is always the title."""
+    result = parse_article(text, titled=titled)
     expected_lines = tuple(line.strip() for line in text.split("\n") if line.strip())
     if isinstance(result, Failure):
         assert result.reason in {"empty", "no_body"}
@@ -399,7 +400,7 @@ def test_parse_is_total_and_keeps_every_line(text: str) -> None:
     assert result.lines == expected_lines
     assert result.paragraphs
     assert set(result.paragraphs) <= set(result.lines)
-    if result.title:
+    if result.title or titled:
         assert result.title == expected_lines[0]
 
 
