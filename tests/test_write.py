@@ -14,6 +14,7 @@ import os
 import pickle
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -675,6 +676,52 @@ def test_a_shard_file_that_cannot_be_closed_is_named_and_the_others_are_not_kept
         "part-00000.jsonl",
         "part-00000.parquet",
     ]
+
+
+def test_ctrl_c_while_a_shard_is_closed_waits_for_every_close_then_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C lands while the main thread waits for the close threads: they finish first (the
+    abort that follows deletes the files, and must not race a close still writing them)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from docexport.write import csvfile
+
+    out = tmp_path / "ds"
+    writer = open_writer(out, shard_rows=4)
+    feed(writer, outcomes(10)[:5])  # shard 0 committed; shard 1 open
+    csv_closing = threading.Event()
+    csv_closed = threading.Event()
+    real_close = csvfile.CsvShard.close
+
+    def slow_close(self: Any) -> None:
+        csv_closing.set()
+        time.sleep(0.3)
+        real_close(self)
+        csv_closed.set()
+
+    real_shutdown = ThreadPoolExecutor.shutdown
+    calls = []
+
+    def interrupted_shutdown(self: Any, *args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            csv_closing.wait(5)
+            raise KeyboardInterrupt  # as SIGINT would, in the middle of the wait
+        real_shutdown(self, *args, **kwargs)
+
+    monkeypatch.setattr(csvfile.CsvShard, "close", slow_close)
+    monkeypatch.setattr(ThreadPoolExecutor, "shutdown", interrupted_shutdown)
+    with pytest.raises(KeyboardInterrupt):
+        feed(writer, outcomes(10), start=5)
+    assert csv_closed.is_set()  # the close finished before the interrupt went on
+    monkeypatch.undo()
+    writer.abort()
+    resumed = open_writer(out, shard_rows=4, resume=True)
+    feed(resumed, outcomes(10), start=resumed.resume_point)
+    resumed.finish({"repairs": {"pinyin_removed": 3}})
+    assert data_bytes(out) == uninterrupted(tmp_path / "whole", 10, shard_rows=4)
 
 
 def test_csv_neutralises_formulas_in_the_file_itself(tmp_path: Path) -> None:

@@ -185,8 +185,19 @@ def _close_all(shards: Sequence[ShardFile]) -> list[tuple[int, str]]:
     """
     if len(shards) == 1:
         return [_close_and_digest(shards[0])]
-    with ThreadPoolExecutor(len(shards), thread_name_prefix="docexport-close") as pool:
-        futures = [pool.submit(_close_and_digest, shard) for shard in shards]
+    pool = ThreadPoolExecutor(len(shards), thread_name_prefix="docexport-close")
+    futures = [pool.submit(_close_and_digest, shard) for shard in shards]
+    interrupted = False
+    while True:
+        try:
+            pool.shutdown(wait=True)
+            break
+        except KeyboardInterrupt:
+            # Ctrl-C while the files are being closed: let that finish (it is bounded by the
+            # disk), so the caller discarding the shard never races a close, then stop.
+            interrupted = True
+    if interrupted:
+        raise KeyboardInterrupt
     return [future.result() for future in futures]
 
 
