@@ -609,20 +609,15 @@ def _release_freed_memory() -> None:
 def _traditional() -> tuple[re.Pattern[str], Callable[[str], str]]:
     """A pattern matching characters only traditional text uses, and OpenCC's t2s converter.
 
-    The character set is computed once from OpenCC itself: every CJK character that t2s
-    changes. Characters simplified text also uses (著) make a few false alarms, which only
-    cost a conversion, never a wrong token, so a document must have several to be converted.
+    The characters are those of the URO that OpenCC's t2s changes, as normalise lists them
+    (:func:`~docexport.normalise.script.t2s_changed`). Characters simplified text also uses
+    (著) make a few false alarms, which only cost a conversion, never a wrong token, so a
+    document must have several to be converted.
     """
-    import opencc
+    from docexport.normalise.script import T2S, t2s_changed
 
-    converter = opencc.OpenCC("t2s")
-    chars = "".join(chr(code) for code in range(0x4E00, 0xA000))
-    converted = "".join(converter.convert(chars[i : i + 2000]) for i in range(0, len(chars), 2000))
-    if len(converted) == len(chars):
-        traditional = "".join(a for a, b in zip(chars, converted, strict=False) if a != b)
-    else:
-        traditional = "".join(a for a in chars if converter.convert(a) != a)
-    return re.compile(f"[{re.escape(traditional)}]"), converter.convert
+    traditional = "".join(char for char in t2s_changed() if "\u4e00" <= char <= "\u9fff")
+    return re.compile(f"[{re.escape(traditional)}]"), T2S.convert
 
 
 class Enricher:
