@@ -62,7 +62,6 @@ __all__ = [
     "RunReport",
     "convert",
     "parse",
-    "parse_bytes",
     "parse_file",
 ]
 
@@ -458,11 +457,6 @@ def _parse_one(name: str, stdin: BinaryIO | None, options: Mapping[str, Any]) ->
     if isinstance(item, Reject):
         raise DocumentError(item)
     return _raise_for(processor(item))
-
-
-def parse_bytes(data: bytes, *, uri: str = "<bytes>", **options: Any) -> dict[str, Any]:
-    """Turn one raw document given as bytes (encoding detected) into a record dict."""
-    return _raise_for(_processor(_options(options))(Source(uri=uri, data=data)))
 
 
 def _options(given: Mapping[str, Any]) -> Options:
