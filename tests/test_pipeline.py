@@ -247,16 +247,9 @@ def test_repeats_within_one_batch_write_what_one_at_a_time_writes(
     batched = convert([root], tmp_path / "batched", **options)
     monkeypatch.setattr(pipeline, "batches", lambda items: ([item] for item in items))
     single = convert([root], tmp_path / "single", **options)
-    assert (batched.records, batched.duplicates, batched.rejects) == (
-        2,
-        10,
-        6,
-    )  # seed and GBK kept; binary and blank rejected
-    assert (single.records, single.duplicates, single.rejects) == (
-        2,
-        10,
-        6,
-    )  # seed and GBK kept; binary and blank rejected
+    # Seed and GBK kept once; their repeats are duplicates; binary and blank rejected.
+    assert (batched.records, batched.duplicates, batched.rejects) == (2, 10, 6)
+    assert (single.records, single.duplicates, single.rejects) == (2, 10, 6)
     for name in (
         "rejects.jsonl",
         *(f"data/{p.name}" for p in (tmp_path / "single/data").iterdir()),
