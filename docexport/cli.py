@@ -376,7 +376,9 @@ def cache(
         _fail(f"could not save the tables in {directory} (is it writable?)", EXIT_RUN_ERROR)
     files = derived.cache_files(directory)
     size = sum(path.stat().st_size for path in files)
-    typer.echo(f"{directory}: {len(files)} files, {size / 2**20:.1f} MB")
+    typer.echo(
+        f"{directory}: {len(files)} file{'' if len(files) == 1 else 's'}, {size / 2**20:.1f} MB"
+    )
 
 
 class _Progress:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import re
 
+from docexport.cache import cached_regex
 from docexport.data import Decoded, Failure, Source
 
 __all__ = ["decode"]
@@ -148,7 +149,7 @@ def _character_class(characters: frozenset[str]) -> str:
 # Runs of common characters: deleting them with one C-level ``sub`` counts them about eight
 # times faster than a Python-level set lookup per character, and scoring is most of what a GBK
 # document costs to decode.
-COMMON_RUNS = re.compile(f"[{_character_class(COMMON_CHARACTERS)}]+")
+COMMON_RUNS = cached_regex(f"[{_character_class(COMMON_CHARACTERS)}]+")
 
 
 def decode(source: Source) -> Decoded | Failure:

@@ -32,7 +32,7 @@ from itertools import filterfalse
 from pathlib import Path
 from typing import Any
 
-from docexport.cache import cached_arrays
+from docexport.cache import cached_arrays, cached_regex
 from docexport.data import Article, Enrichment
 from docexport.errors import OptionError
 from docexport.lexicon.surnames import COMPOUND_SURNAMES, SURNAMES
@@ -92,7 +92,7 @@ _WEIGHTS: dict[str, float] = {}
 # would otherwise pay ~70 us per article for its first few thousand articles.
 PRELOADED_WEIGHTS = 30_000
 # Han characters, for telling words from punctuation and numbers.
-HAN_RE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff·]+$")
+HAN_RE = cached_regex(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff·]+$")
 # Numbers and Latin words outside jieba's dictionary, tagged m and eng as rjieba does.
 ASCII_NUMBER_RE = re.compile(r"^[0-9.]+$")
 ASCII_WORD_RE = re.compile(r"^[A-Za-z0-9]+$")
@@ -617,7 +617,7 @@ def _traditional() -> tuple[re.Pattern[str], Callable[[str], str]]:
     from docexport.normalise.script import T2S, t2s_changed
 
     traditional = "".join(char for char in t2s_changed() if "\u4e00" <= char <= "\u9fff")
-    return re.compile(f"[{re.escape(traditional)}]"), T2S.convert
+    return cached_regex(f"[{re.escape(traditional)}]"), T2S.convert
 
 
 class Enricher:

@@ -21,6 +21,7 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from docexport.cache import cached_regex
 from docexport.data import Article, Author, Byline, Dateline, Failure
 from docexport.lexicon.surnames import COMPOUND_SURNAMES, starts_with_surname
 
@@ -68,9 +69,9 @@ SEGMENT = rf"(?P<outlet>{OUTLET})?(?P<role>{ROLE}){ROLE_SEP}(?P<names>{NAMES}){C
 # A named group may appear once per pattern, so the whole-line pattern repeats an unnamed copy.
 SEGMENT_UNNAMED = rf"(?:{OUTLET})?{ROLE}{ROLE_SEP}{NAMES}{CREDIT_TAIL}"
 
-CREDIT_SEGMENT = re.compile(SEGMENT)
+CREDIT_SEGMENT = cached_regex(SEGMENT)
 # A line that is nothing but credits, optionally in brackets, optionally after a photo mark:
-CREDIT_LINE = re.compile(
+CREDIT_LINE = cached_regex(
     r"[▲■●]?"  # a caption mark, as ETtoday puts before photo credits
     r"[（(]?"  # an optional opening bracket: （记者 张三 通讯员 李四）
     rf"{SEGMENT_UNNAMED}(?:[\s\u3000、，,；;]*{SEGMENT_UNNAMED})*"  # one or more credits
@@ -85,28 +86,28 @@ SOURCE_LINE = re.compile(
     r"[）)]?"  # the closing bracket
 )
 # A desk credit glued to the head of the body, as ETtoday writes it: `國際中心／綜合報導…`.
-DESK_HEAD = re.compile(
+DESK_HEAD = cached_regex(
     r"[▲■●]?"  # optional caption mark
     rf"(?P<desk>[{HAN}]{{2,8}}(?:中心|組|组|部))"  # the desk: 國際中心, 財經中心, 社会部
     r"[／/]"  # the slash before the place or 综合
     rf"[{HAN}]{{1,6}}?(?:报道|報導|报导|報道)"  # 綜合報導, 台北報導
 )
 # A reporter credit glued to the head of the body: `記者吳銘峯／台北報導…`.
-REPORTER_HEAD = re.compile(
+REPORTER_HEAD = cached_regex(
     r"[▲■●]?"  # optional caption mark
     rf"(?P<credit>(?:{OUTLET})?{ROLE}{ROLE_SEP}{NAMES}"  # role and names
     rf"(?:[、，,]{SEGMENT_UNNAMED})*"  # further credits: 記者甲、實習記者乙
     rf"[／/][{HAN}]{{1,6}}?(?:报道|報導|报导|報道))"  # ／台北報導
 )
 # Credits in brackets right after a wire dateline: `…电（记者 张三 通讯员 李四）`.
-BRACKET_CREDIT = re.compile(
+BRACKET_CREDIT = cached_regex(
     r"^[（(]"  # the opening bracket, right where the dateline ended
     rf"(?P<credit>{SEGMENT_UNNAMED}(?:[\s\u3000、，,]*{SEGMENT_UNNAMED})*)"  # the credits
     r"[）)]"  # the closing bracket
 )
 # Credits glued after a dateline and closed by 报道 and a colon:
 # `…讯新华社记者陈雁、本报记者何加正报道：`.
-REPORTED_CREDIT = re.compile(
+REPORTED_CREDIT = cached_regex(
     r"^[\s\u3000]*"  # spaces after the dateline
     rf"(?P<credit>{SEGMENT_UNNAMED}(?:[\s\u3000、，,]*{SEGMENT_UNNAMED})*?)"  # the credits
     r"[\s\u3000]*(?:报道|報導|报导|報道)?[：:]"  # reported, then the colon opening the story
@@ -128,7 +129,7 @@ TIME_OF_DAY = (
 DATE = rf"(?:{YEAR})?{MONTH}{DAY}{TIME_OF_DAY}?"
 # A wire or paper dateline: 新华社北京1月15日电, 本报北京1月15日讯, 中广网唐山6月12日消息;
 # 本报讯 is excluded (no date).
-WIRE_DATELINE = re.compile(
+WIRE_DATELINE = cached_regex(
     r"^[\s\u3000]*"  # leading spaces
     r"(?P<outlet>本报|本報|本刊|新华社|新華社|中新社|中新网|中新網"  # known outlets
     r"|新华网|新華網|人民网|人民網"
@@ -138,7 +139,7 @@ WIRE_DATELINE = re.compile(
     r"(?:电|電|讯|訊|消息)"  # cabled / reported / news (中广网唐山6月12日消息, radio and web)
 )
 # A plain date opening the body: 11月5日下午，  1998年1月15日  （一九九七年十二月三十一日）
-PLAIN_DATELINE = re.compile(
+PLAIN_DATELINE = cached_regex(
     r"^[\s\u3000]*"  # leading spaces
     r"(?P<open>[（(])?"  # an optional bracket around the whole date
     rf"{DATE}"  # the date itself
@@ -146,12 +147,12 @@ PLAIN_DATELINE = re.compile(
 )
 
 # A line of bare names: `黄建林`, `吕志贵 王立成`.
-NAME_LINE = re.compile(rf"[{HAN}·]{{2,6}}(?:[\s\u3000、，,]+[{HAN}·]{{2,6}})*")
+NAME_LINE = cached_regex(rf"[{HAN}·]{{2,6}}(?:[\s\u3000、，,]+[{HAN}·]{{2,6}})*")
 # `本报讯` (this paper reports) opening a body, before its credits: 本报讯（记者 张三）.
 PAPER_NEWS = re.compile(r"^[\s\u3000]*(?:本报|本報|本刊)(?:讯|訊)")
 # Any outlet's 讯 opening a body, as mainland web news writes it: 南方日报讯（记者／黄少宏）,
 # 【深圳商报讯】（记者 肖怀礼）, 南都讯 记者刘凡 周昌和. Only credits right after it count.
-OUTLET_NEWS = re.compile(
+OUTLET_NEWS = cached_regex(
     r"^[\s\u3000]*【?"  # leading spaces, the bracket some papers put around it
     rf"(?P<outlet>[{HAN}]{{2,10}}?)(?:讯|訊)】?"  # the outlet and 讯 (reports)
     r"[\s\u3000]*"  # spaces before the credits
@@ -163,14 +164,14 @@ def _spaced_credit() -> re.Pattern[str]:
     """Credits after an outlet's 讯 that end at a space, no bracket or 报道 around them:
     `南都讯　记者刘凡　周昌和　任笑一　继推出…` (the names are those before the last space).
     Compiled when first needed rather than at import (~15 ms, for every command)."""
-    return re.compile(
+    return cached_regex(
         rf"(?P<credit>{SEGMENT_UNNAMED}(?:[\s\u3000、，,]*{SEGMENT_UNNAMED})*)"  # the credits
         r"[\s\u3000]+"  # the space before the story
     )
 
 
 # A brief's credit in brackets closing its last paragraph: （唐纯）, （据新华社电）.
-TAIL_CREDIT = re.compile(
+TAIL_CREDIT = cached_regex(
     r"[（(]"  # the opening bracket
     rf"(?:据?(?P<wire>新华社|新華社|中新社)电|(?P<names>[{HAN}·]{{2,4}}(?:[、，\s][{HAN}·]{{2,4}})*))"
     r"[）)]$"  # the closing bracket ends the paragraph

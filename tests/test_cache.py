@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import subprocess
 import sys
 import time
@@ -183,16 +184,19 @@ def _cli(*args: str, directory: str) -> subprocess.CompletedProcess:
 def test_the_cache_command_builds_shows_and_clears(tmp_path: Path) -> None:
     directory = tmp_path / "cache"
     shown = _cli(directory=str(directory))
-    assert shown.returncode == 0 and shown.stdout == f"{directory}: 0 files, 0.0 MB\n"
+    # Starting docexport compiled its patterns, which it keeps there at once (a few hundred KB).
+    assert shown.returncode == 0 and shown.stdout.startswith(f"{directory}: 1 file, 0.")
+    assert [path.name.split("-")[0] for path in directory.iterdir()] == ["regex"]
     built = _cli("--build", directory=str(directory))
     assert built.returncode == 0, built.stderr
     names = sorted(path.name.split("-")[0] for path in directory.iterdir())
-    assert names == ["idf", "lexicon", "names", "readings", "s2t"]
-    assert built.stdout.startswith(f"{directory}: 5 files, ")
+    assert names == ["idf", "lexicon", "names", "readings", "regex", "s2t"]
+    assert built.stdout.startswith(f"{directory}: 6 files, ")
     (directory / "notes.txt").write_text("a user's own file")
     cleared = _cli("--clear", directory=str(directory))
     assert cleared.returncode == 0, cleared.stderr
-    assert cleared.stdout.startswith("deleted 5 cache files (")
+    assert cleared.stdout.startswith("deleted 6 cache files (")
+    assert cleared.stdout.endswith(f"{directory}: 0 files, 0.0 MB\n")
     assert [path.name for path in directory.iterdir()] == ["notes.txt"]
 
 
@@ -210,3 +214,137 @@ def test_the_cache_command_errors_are_one_line(
     assert result.returncode == code
     assert result.stderr.startswith(f"docexport: error: {message}")
     assert len(result.stderr.splitlines()) == 1
+
+
+# ---- compiled regular expressions ---------------------------------------------------------
+
+
+def _project_patterns() -> dict[str, re.Pattern[str]]:
+    """Every pattern the project compiles: module attributes (also inside dicts, lists and
+    tuples), and the ones compiled on first use."""
+    from docexport import decode
+
+    parse = importlib.import_module("docexport.parse")
+    passes = importlib.import_module("docexport.normalise.passes")
+    script = importlib.import_module("docexport.normalise.script")
+    found: dict[str, re.Pattern[str]] = {
+        "_spaced_credit": parse._spaced_credit(),
+        "_t2s_trigger": script._t2s_trigger(),
+        **{f"_pinyin_re{o}": passes._pinyin_re(o) for o in passes.PINYIN_OPENINGS},
+        **{f"_lost_garbage_re{m}": passes._lost_garbage_re(m) for m in passes.LOST},
+    }
+    modules = [
+        decode,
+        parse,
+        enrich,
+        passes,
+        script,
+        importlib.import_module("docexport.normalise"),
+    ]
+    modules.append(importlib.import_module("docexport.normalise.mojibake"))
+    for module in modules:
+        for name, value in vars(module).items():
+            values = value.values() if isinstance(value, dict) else value
+            if not isinstance(value, (dict, list, tuple)):
+                values = [value]
+            for index, item in enumerate(values):
+                for inner in item if isinstance(item, tuple) else (item,):
+                    if isinstance(inner, re.Pattern):
+                        found[f"{module.__name__}.{name}[{index}]"] = inner
+    assert len(found) > 40  # the walk found the modules' patterns
+    return found
+
+
+def test_every_cached_pattern_equals_its_re_compile() -> None:
+    # Pattern == compares flags, text and the compiled program itself.
+    for name, pattern in _project_patterns().items():
+        assert pattern == re.compile(pattern.pattern, pattern.flags), name
+        assert pattern.groupindex == re.compile(pattern.pattern, pattern.flags).groupindex, name
+
+
+@pytest.fixture
+def regex_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache directory of this test's for cached_regex, which has not loaded its file yet."""
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path))
+    monkeypatch.setattr(cache, "_regex_arrays", None)
+    monkeypatch.setattr(cache, "_regex_path", None)
+    return tmp_path
+
+
+def _count_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    compiler, _ = cache._regex_internals()
+    calls: list[str] = []
+    code = compiler._code
+
+    def counted(parsed: Any, flags: int) -> Any:
+        calls.append("compiled")
+        return code(parsed, flags)
+
+    monkeypatch.setattr(compiler, "_code", counted)
+    return calls
+
+
+# A lookbehind, named groups and a conditional group, as the credit and pinyin patterns have.
+PATTERN = r"(?<=报)(?P<role>记者|記者)(?P<open>[（(])?(?P<name>[\u4e00-\u9fff]{2,3})(?(open)[）)])"
+
+
+def test_a_regex_program_is_saved_once_and_loaded_after(
+    regex_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = re.compile(PATTERN)
+    first = cache.cached_regex(PATTERN)
+    (saved,) = regex_cache.iterdir()
+    assert saved.name.startswith("regex-") and saved.stat().st_mode & 0o077 == 0
+    monkeypatch.setattr(cache, "_regex_arrays", None)  # as a new process
+    calls = _count_compiles(monkeypatch)
+    loaded = cache.cached_regex(PATTERN)
+    assert calls == []
+    assert first == loaded == expected
+    assert loaded.groupindex == expected.groupindex and loaded.groups == expected.groups == 3
+    match = loaded.search("本报记者（张三）报道")
+    assert match is not None and match.group("name", "role") == ("张三", "记者")
+    assert cache.cached_regex(PATTERN, re.IGNORECASE) == re.compile(PATTERN, re.IGNORECASE)
+
+
+def test_a_regex_file_others_can_write_is_not_loaded(
+    regex_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache.cached_regex(PATTERN)
+    (saved,) = regex_cache.iterdir()
+    saved.chmod(0o666)
+    monkeypatch.setattr(cache, "_regex_arrays", None)
+    calls = _count_compiles(monkeypatch)
+    assert cache.cached_regex(PATTERN) == re.compile(PATTERN)
+    assert calls == ["compiled"]
+
+
+def test_a_damaged_or_foreign_regex_file_means_compiling(
+    regex_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache.cached_regex(PATTERN)
+    (saved,) = regex_cache.iterdir()
+    with np.load(saved) as arrays:
+        entries = {key: arrays[key] for key in arrays.files}
+    # Another text under this pattern's key, then a truncated file: neither is used.
+    for key in [key for key in entries if key.endswith("-pattern")]:
+        entries[key] = np.frombuffer("记者".encode(), np.uint8)
+    np.savez(saved, **entries)
+    saved.chmod(0o600)
+    for damage in ("foreign", "truncated"):
+        if damage == "truncated":
+            saved.write_bytes(saved.read_bytes()[:300])
+        monkeypatch.setattr(cache, "_regex_arrays", None)
+        calls = _count_compiles(monkeypatch)
+        assert cache.cached_regex(PATTERN) == re.compile(PATTERN), damage
+        assert calls == ["compiled"], damage
+        monkeypatch.undo()
+        monkeypatch.setenv(cache.CACHE_ENV, str(regex_cache))
+
+
+def test_with_the_cache_off_patterns_are_compiled_as_usual(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(cache.CACHE_ENV, "")
+    monkeypatch.setattr(cache, "_regex_arrays", None)
+    assert cache.cached_regex(PATTERN) == re.compile(PATTERN)
+    assert cache._regex_arrays is None and list(tmp_path.iterdir()) == []

@@ -34,8 +34,7 @@ name. Clean simplified text goes through unchanged.
 
 from __future__ import annotations
 
-import re
-
+from docexport.cache import cached_regex
 from docexport.data import REPAIR_KEYS, NormaliseResult, RepairSpan
 from docexport.errors import OptionError
 from docexport.normalise import passes
@@ -79,7 +78,7 @@ COUNTER = {
 AFTER_MOJIBAKE = ("collapse_spurious_commas", "widen_cjk_punctuation")
 
 # A lost character left in the output: "?" or U+FFFD with a Han character on either side.
-LOST_RE = re.compile(f"\ufffd|\\?(?:(?<=[{HAN}].)|(?=[{HAN}]))")
+LOST_RE = cached_regex(f"\ufffd|\\?(?:(?<=[{HAN}].)|(?=[{HAN}]))")
 
 
 def _check_options(script: str, switches: dict[str, bool]) -> None:

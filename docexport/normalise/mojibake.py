@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from docexport.cache import cached_regex
 from docexport.normalise.lexicon import UNSEEN, char_log_frequency, context_counts
 from docexport.normalise.script import HAN, to_simplified
 
@@ -40,7 +41,7 @@ __all__ = [
 # character before it is checked by a lookbehind over both: a pattern that starts with a literal
 # is searched for with a plain character scan, one that starts with a lookbehind is tried at
 # every position (~20 µs on an article with a question mark in it).
-CANDIDATE_RE = re.compile(f"\\?(?<=[{HAN}]\\?)[;:,]?([{HAN}a-zA-Z]{{2,16}})(\\??)")
+CANDIDATE_RE = cached_regex(f"\\?(?<=[{HAN}]\\?)[;:,]?([{HAN}a-zA-Z]{{2,16}})(\\??)")
 # Characters scored on each side of the comparison: enough to decide, few enough to stay local.
 SCORED = 4
 # How much more frequent (mean natural log) the shifted reading must be to call it mojibake.

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 
+from docexport.cache import cached_regex
 from docexport.normalise.lexicon import context_counts
 from docexport.normalise.pinyin import chars_with_reading, is_syllable, syllable_pattern
 from docexport.normalise.script import HAN, to_simplified, to_traditional_char
@@ -156,7 +157,7 @@ def fold_fullwidth_alnum(text: str) -> str:
 GARBAGE = f"[{LOST}][{PINYIN_LETTERS}]{{1,6}}[)）]"
 GARBAGE_TAIL = f"[{PINYIN_LETTERS}]{{1,6}}[)）](?:{GARBAGE})*[{LOST}]"
 READING = f"([{PINYIN_LETTERS}]{{1,6}})[)）]"
-LOST_READING_RE = re.compile(
+LOST_READING_RE = cached_regex(
     f"[{LOST}](?:{GARBAGE_TAIL}[(（]{READING}|[(（]{READING}|{GARBAGE_TAIL}{READING})"
 )
 # What every LOST_READING_RE match starts with: a mark, then a bracket or a pinyin letter.
@@ -164,7 +165,7 @@ RECOVERABLE_RE = re.compile(f"[{LOST}][(（{PINYIN_LETTERS}]")
 # Any pinyin annotation, removed from the context windows before looking words up.
 ANNOTATION_RE = re.compile(f"[(（][{PINYIN_LETTERS}]{{1,6}}[)）]")
 # Anything but a Han character: where the context of a lost character ends.
-NON_HAN_RE = re.compile(f"[^{HAN}]")
+NON_HAN_RE = cached_regex(f"[^{HAN}]")
 # Characters of context on each side that a dictionary word may span.
 CONTEXT = 3
 
@@ -281,7 +282,7 @@ PINYIN_OPENINGS = ("(", "（")
 def _pinyin_re(opening: str) -> re.Pattern[str]:
     """The pinyin pattern for readings opened by ``opening``, compiled on first use: ~70 ms
     each, which a process that never meets a reading (most clean corpora) does not pay."""
-    return re.compile(_pinyin_pattern(opening))
+    return cached_regex(_pinyin_pattern(opening))
 
 
 @lru_cache(maxsize=len(LOST))
@@ -294,12 +295,12 @@ def _lost_garbage_re(mark: str) -> re.Pattern[str]:
     of garbage takes every bracketed reading after it, so what follows it is never a reading
     they would take.
     """
-    return re.compile(f"{re.escape(mark)}{SYLLABLE}[)）](?:[(（]{SYLLABLE}[)）])*")
+    return cached_regex(f"{re.escape(mark)}{SYLLABLE}[)）](?:[(（]{SYLLABLE}[)）])*")
 
 
 # A mark or bracket, then what may be a reading: one to six pinyin letters, a closing bracket.
 READING_AFTER_RE = {
-    opening: re.compile(f"{re.escape(opening)}([{PINYIN_LETTERS}]{{1,6}})[)）]")
+    opening: cached_regex(f"{re.escape(opening)}([{PINYIN_LETTERS}]{{1,6}})[)）]")
     for opening in (*LOST, *PINYIN_OPENINGS)
 }
 
@@ -356,7 +357,7 @@ def strip_pinyin(text: str) -> str:
 # match at every position (17 -> 5 µs on a damaged article). Both alternatives need one of
 # ,;，、。； right after that comma; looking for it first turns down the many commas followed by
 # text in one step (another ~1 µs).
-SPURIOUS_COMMA_RE = re.compile(
+SPURIOUS_COMMA_RE = cached_regex(
     f",(?=[,;，、。；])(?:,*(?=[，、。；]|[,;][{CTX_RIGHT}])|(?<=[{CTX_LEFT}),],),*(?=[,;]))"
 )
 
@@ -389,14 +390,14 @@ WIDE = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
 NARROW_MARK = f"(?:(?<=[{CTX_LEFT}].)|(?=[{CTX_RIGHT}]))"
 # Per mark: the mark, its pattern, its full-width form. "?" is apart: it may be a lost character.
 NARROW_MARKS = tuple(
-    (mark, re.compile(re.escape(mark) + NARROW_MARK), WIDE[mark]) for mark in ",:;!"
+    (mark, cached_regex(re.escape(mark) + NARROW_MARK), WIDE[mark]) for mark in ",:;!"
 )
-NARROW_QUESTION_RE = re.compile(r"\?" + NARROW_MARK)
+NARROW_QUESTION_RE = cached_regex(r"\?" + NARROW_MARK)
 # An ASCII pair of brackets around text that contains Han: （单位） lost its width; (WHO),
 # (2021) and (a) carry no Han and may well be ASCII on purpose.
-NARROW_PARENS_RE = re.compile(f"\\(([^()\\n]*[{HAN}][^()\\n]*)\\)")
+NARROW_PARENS_RE = cached_regex(f"\\(([^()\\n]*[{HAN}][^()\\n]*)\\)")
 # A "?" between two Han characters is a lost character unless the clause asks something.
-HAN_CHAR_RE = re.compile(f"[{HAN}]")
+HAN_CHAR_RE = cached_regex(f"[{HAN}]")
 QUESTION_WORDS_RE = re.compile(
     "什么|什麼|吗|嗎|呢|吧|么|麼|如何|怎|为何|為何|是否|多少|哪|谁|誰|几|幾|难道|難道|岂|豈|啥"
     "|究竟|到底|还是|還是|能否|可否|有没有|有沒有|是不是|何"
