@@ -16,6 +16,11 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+# First, before the modules below take their ~0.3 s to load: Ctrl-C meanwhile ends the command
+# quietly (see the module).
+from docexport import _launch  # noqa: F401, I001  (imported for its effect)
+
+
 # The stage modules ``docexport.normalise`` and ``docexport.parse`` share their names with the
 # functions below; importing a submodule binds the *module* to the package attribute, so the
 # functions are imported here, eagerly and after their submodules, to stay bound.

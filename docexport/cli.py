@@ -78,8 +78,13 @@ class Compression(str, Enum):
     zst = "zst"
 
 
+# Whether a command said why it ends (typer turns a bare Ctrl-C into a silent exit code 130).
+_REPORTED: list[str] = []
+
+
 def _fail(message: str, code: int) -> NoReturn:
     typer.echo(f"docexport: error: {message}", err=True)
+    _REPORTED.append(message)
     raise typer.Exit(code)
 
 
@@ -419,6 +424,9 @@ def main() -> None:
     Click's own usage errors print a usage block and a boxed message; scripts and people
     reading logs want the same one-line ``docexport: error: …`` form as every other error.
     """
+    # Loading is over: Ctrl-C raises KeyboardInterrupt again, which the commands handle.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    _REPORTED.clear()
     try:
         code = app(standalone_mode=False)
     except _USAGE_ERROR as exc:
@@ -427,12 +435,14 @@ def main() -> None:
             raise SystemExit(EXIT_USAGE) from None
         command = exc.ctx.command_path if exc.ctx else "docexport"
         _fail_plain(f"{message} (see '{command} --help')", EXIT_USAGE)
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):  # the latter: while typer builds the commands
         _fail_plain("interrupted", EXIT_INTERRUPTED)
     except _CLICK_EXCEPTION as exc:
         _fail_plain(exc.format_message(), exc.exit_code)
     except DocexportError as exc:  # anything a command did not map itself
         _fail_plain(str(exc), EXIT_RUN_ERROR)
+    if code == EXIT_INTERRUPTED and not _REPORTED:  # Ctrl-C before a command's own handling
+        _fail_plain("interrupted", EXIT_INTERRUPTED)
     raise SystemExit(code if isinstance(code, int) else 0)
 
 

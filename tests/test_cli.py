@@ -142,3 +142,49 @@ def test_strict_exits_1_when_a_document_is_rejected(tmp_path: Path) -> None:
     summary, error = strict.stderr.decode().splitlines()
     assert summary.startswith("2 inputs → 1 records, 1 rejects (parse/empty 1)")
     assert error.startswith("docexport: error: 1 documents rejected (--strict)")
+
+
+# Ctrl-C at the moment the package imports the pipeline (as a fast keypress would land): the
+# script's name makes this process the command, as the console script does.
+INTERRUPTED_WHILE_LOADING = """
+import builtins, os, signal, sys
+sys.argv = ["docexport", "convert", "--help"]
+real_import = builtins.__import__
+def import_(name, *args, **kwargs):
+    if name == "docexport.pipeline":
+        os.kill(os.getpid(), signal.SIGINT)
+    return real_import(name, *args, **kwargs)
+builtins.__import__ = import_
+from docexport.cli import main
+print("loaded")
+"""
+
+
+def test_ctrl_c_while_the_command_loads_is_one_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_WHILE_LOADING], capture_output=True, timeout=300
+    )
+    assert result.stdout == b""  # the import did not go on
+    assert_one_line_error(result, 130, "interrupted")
+    # The same import as a library's (not the command) keeps Python's KeyboardInterrupt.
+    library = INTERRUPTED_WHILE_LOADING.replace('"docexport", "convert"', '"myscript.py"')
+    result = subprocess.run([sys.executable, "-c", library], capture_output=True, timeout=300)
+    assert result.returncode != 130 and b"KeyboardInterrupt" in result.stderr
+
+
+def test_ctrl_c_before_a_command_handles_it_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Typer turns a KeyboardInterrupt it catches into a silent exit code 130.
+    from docexport import cli
+
+    def interrupted(value: str) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_size", interrupted)
+    monkeypatch.setattr(sys, "argv", ["docexport", "convert", str(SEED), "-o", str(tmp_path)])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == 130
+    assert capsys.readouterr().err == "docexport: error: interrupted\n"
+    assert list(tmp_path.iterdir()) == []
