@@ -79,6 +79,32 @@ def test_parse_file_reads_a_container_holding_one_document_as_convert_does(
     assert sogou["source"]["encoding"] in {"gbk", "gb18030"}
 
 
+def test_sogou_s_paragraph_mark_breaks_the_body_into_its_lines(tmp_path: Path) -> None:
+    # SogouCS keeps a body on one line and marks its paragraph breaks with U+E40C (as in the
+    # sample's 康师傅 article, shortened): the deck, the credit and each paragraph are found.
+    dump = tmp_path / "sohu.dat"
+    body = "\ue40c".join(
+        [
+            "就废弃茶叶被转手事件发声明",
+            "本报讯（记者刘俊）　“我们也是受害者！”昨日，有媒体报道称废弃茶叶被转手。",
+            "康师傅方面表示，将追究下家的责任。",
+        ]
+    )
+    dump.write_text(
+        f"<doc>\n<contenttitle>康师傅回应转卖废弃茶叶</contenttitle>\n<content>{body}</content>\n"
+        "</doc>\n",
+        encoding="utf-8",
+    )
+    record = docexport.parse_file(dump)
+    assert record["subtitle"] == "就废弃茶叶被转手事件发声明"
+    assert [author["name"] for author in record["byline"]["authors"]] == ["刘俊"]
+    assert record["paragraphs"] == [
+        "本报讯（记者刘俊）　“我们也是受害者！”昨日，有媒体报道称废弃茶叶被转手。",
+        "康师傅方面表示，将追究下家的责任。",
+    ]
+    assert "\ue40c" not in record["text"] and record["repairs"]["cleanup"] == 2
+
+
 @pytest.mark.parametrize(
     ("name", "data", "needle"),
     [

@@ -55,10 +55,16 @@ SURROGATE_RE = re.compile("[\ud800-\udfff]")
 TRAILING_RE = re.compile("[ \t\u3000][ \t\u3000]*(?=\n|$)")
 # More than one blank line in a row.
 BLANK_RUN_RE = re.compile(r"\n\n\n+")
+# The private-use character U+E40C is how the Sogou news corpora (SogouCS, SogouCA) mark the
+# paragraph breaks of a body they otherwise keep on one line: 1,259 of them in the SogouCS
+# sample, after 。 or a heading, in two thirds of its articles. It is a line break; never text.
+PARAGRAPH_MARK = "\ue40c"
 # Anything the regexes above would change is found by NEEDS_CLEANUP_RE (the characters
 # INVISIBLE_RE and SURROGATE_RE act on, and "\r") or by _has_line_work: clean text skips them all.
 # Plain scans are several times faster than one pattern with alternatives.
-CLEANUP_CHARS = "\r\ufeff\u200b-\u200d\u2060\u00ad\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff"
+CLEANUP_CHARS = (
+    "\r\ufeff\u200b-\u200d\u2060\u00ad\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff" + PARAGRAPH_MARK
+)
 NEEDS_CLEANUP_RE = re.compile(f"[{CLEANUP_CHARS}]")
 # A line end after a space, or three line ends in a row: with SPACES ending the text, what
 # TRAILING_RE and BLANK_RUN_RE would change. It starts with the newline (a plain character scan)
@@ -80,6 +86,9 @@ def clean_up_text_counted(text: str) -> Counted:
         if "\r" in text:
             text, n = CR_RE.subn("\n", text)
             edits += n
+        if PARAGRAPH_MARK in text:
+            edits += text.count(PARAGRAPH_MARK)
+            text = text.replace(PARAGRAPH_MARK, "\n")
         text, n = INVISIBLE_RE.subn("", text)
         edits += n
         text, n = SURROGATE_RE.subn("\ufffd", text)
@@ -98,11 +107,14 @@ def clean_up_text_counted(text: str) -> Counted:
 
 def clean_up_text(text: str) -> str:
     """Remove what files and scrapers add around the text: BOMs, zero-width and control
-    characters, CRLF/CR line ends, trailing spaces, runs of blank lines; then NFC, so a tone mark
-    typed as a combining accent (``u`` + U+030C) matches its precomposed form in later passes.
+    characters, CRLF/CR line ends, Sogou's paragraph mark (U+E40C, a line break), trailing
+    spaces, runs of blank lines; then NFC, so a tone mark typed as a combining accent (``u`` +
+    U+030C) matches its precomposed form in later passes.
 
     >>> clean_up_text("\\ufeff标题  \\r\\n\\r\\n\\r\\n正\\u200b文\\x07")
     '标题\\n\\n正文'
+    >>> clean_up_text("发声明\\ue40c本报讯（记者刘俊）")
+    '发声明\\n本报讯（记者刘俊）'
     """
     return clean_up_text_counted(text)[0]
 
