@@ -178,6 +178,13 @@ TAIL_CREDIT = cached_regex(
 )
 # A line that ends like a sentence is body text, not a deck line.
 SENTENCE_PUNCTUATION = re.compile(r"[。！？!?；;]|[：:，,、]$")
+# A numbered item opens a list, which is body text, never a deck: 1、 2. 一、 （三） (2) ①.
+LIST_ITEM = re.compile(
+    r"\d{1,2}[、.．]"  # 1、 2.
+    r"|[一二三四五六七八九十]{1,3}、"  # 一、
+    r"|[（(][一二三四五六七八九十\d]{1,2}[）)]"  # （三） (2)
+    r"|[①-⑳]"  # ①
+)
 # The longest line still taken as a deck; PD decks run to about 60 characters.
 SUBTITLE_MAX_CHARS = 80
 # The longest line still read as credits; five reporters of three outlets fit in 60.
@@ -237,6 +244,8 @@ def _layout(lines: Sequence[str], *, titled: bool = False) -> _Layout:
         if credit[index] or not _reads_as_heading(lines[index]):
             break
         if WIRE_DATELINE.match(lines[index]) or PLAIN_DATELINE.match(lines[index]):
+            break
+        if LIST_ITEM.match(lines[index]):
             break
         deck += 1
     return _Layout(credit, deck, False)

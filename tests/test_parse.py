@@ -279,6 +279,13 @@ def test_no_byline_in_plain_body() -> None:
         (["标题", "11月5日下午", "正文。"], None),  # a dateline is not a deck
         (["标题", "同胞们、朋友们：", "正文。"], None),  # ends like a sentence
         (["标题", "本报记者 张三", "正文。"], None),  # a credit is not a deck
+        # A numbered list opens the body (PD's photo pages: 1、大江截流展宏图, then its caption).
+        (["标题", "1、大江截流展宏图", "1997年11月8日，截流。"], None),
+        (["标题", "引语", "（一）总体要求", "正文。"], "引语"),
+        (["标题", "一、指导思想", "正文。"], None),
+        (["标题", "①坚持改革", "正文。"], None),
+        (["标题", "2.坚持开放", "正文。"], None),
+        (["标题", "2012年的变化", "正文。"], "2012年的变化"),  # a year is no list number
     ],
 )
 def test_subtitles(lines: list[str], subtitle: str | None) -> None:
