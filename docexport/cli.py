@@ -185,9 +185,15 @@ def convert(
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="The dataset directory to write.")],
     format: Annotated[
-        str,
-        typer.Option("--format", "-f", help="Any of parquet,jsonl,csv (comma-separated)."),
-    ] = "parquet",
+        list[str] | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Any of parquet,jsonl,csv: comma-separated or repeated (default parquet).",
+            metavar="<str>",
+            show_default=False,
+        ),
+    ] = None,
     jobs: Annotated[
         int,
         typer.Option(
@@ -272,7 +278,8 @@ def convert(
         report = run_convert(
             inputs,
             out,
-            formats=format,  # checked by convert(), like every other option
+            # Checked by convert(), like every other option; "-f jsonl -f csv" means both.
+            formats=",".join(format) if format else "parquet",
             jobs=jobs,
             executor=executor.value,
             ray_address=ray_address,

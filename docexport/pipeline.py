@@ -1055,7 +1055,7 @@ def _check_formats(formats: Sequence[str] | str) -> tuple[str, ...]:
     bad = [f for f in chosen if f not in FORMATS]
     if bad or not chosen:
         raise OptionError(
-            f"format must be a comma-separated choice of {', '.join(FORMATS)}"
+            f"format must be one or more of {', '.join(FORMATS)}"
             + (f", not {', '.join(bad)}" if bad else "")
         )
     return chosen

@@ -119,6 +119,18 @@ def test_convert_seeds_writes_a_dataset_and_a_summary(tmp_path: Path) -> None:
     assert (out / "manifest.json").is_file()
 
 
+def test_format_may_be_repeated_or_comma_separated(tmp_path: Path) -> None:
+    # A repeated --format once kept only its last value: -f jsonl -f csv wrote CSV alone.
+    result = run("convert", "seeds/", "-o", str(tmp_path / "a"), "-f", "jsonl", "--format", "csv")
+    assert result.returncode == 0, result.stderr.decode()
+    assert sorted(p.suffix for p in (tmp_path / "a" / "data").iterdir()) == [".csv", ".jsonl"]
+    result = run("convert", "seeds/", "-o", str(tmp_path / "b"), "-f", "csv,parquet", "-f", "csv")
+    assert result.returncode == 0, result.stderr.decode()
+    assert sorted(p.suffix for p in (tmp_path / "b" / "data").iterdir()) == [".csv", ".parquet"]
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert manifest["options"]["formats"] == ["csv", "parquet"]
+
+
 def test_convert_refuses_a_non_empty_directory_that_is_not_a_dataset(tmp_path: Path) -> None:
     out = tmp_path / "mine"
     out.mkdir()
