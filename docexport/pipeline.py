@@ -205,12 +205,12 @@ class DocumentProcessor:
             else:
                 outcomes[index] = result
         if self.enricher is not None:
-            enrich = self.enricher.enrich
-            for index, doc in parsed:
-                try:
-                    doc.enrichment = enrich(doc.article)
-                except Exception as exc:  # a bug must cost one document, not the run
-                    outcomes[index] = _internal_error(sources[index], "enrich", exc)
+            enriched = self.enricher.enrich_many([doc.article for _, doc in parsed])
+            for (index, doc), enrichment in zip(parsed, enriched, strict=True):
+                if isinstance(enrichment, Exception):  # it cost one document, not the run
+                    outcomes[index] = _internal_error(sources[index], "enrich", enrichment)
+                else:
+                    doc.enrichment = enrichment
         for index, doc in parsed:
             if outcomes[index] is None:
                 outcomes[index] = self._record(sources[index], doc)

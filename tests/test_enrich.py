@@ -311,6 +311,24 @@ def test_keywords_are_jieba_tf_idf_on_people_s_daily(
         )
 
 
+def test_a_batch_enriches_each_article_as_it_would_alone(
+    rjieba_enricher: Enricher, pd_dev_articles: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keyword weights are looked up for a batch at once; the results must not depend on the
+    batch, on what the cache already holds, or on whether it is full."""
+    from docexport import enrich
+
+    sample = [persons_f1.as_article(a.text) for a in pd_dev_articles[:: len(pd_dev_articles) // 80]]
+    alone = [rjieba_enricher.enrich(item) for item in sample]
+    assert sum(1 for item in alone if item.keywords) > 70
+    monkeypatch.setattr(enrich, "_WEIGHTS", {})  # every word is looked up again
+    assert rjieba_enricher.enrich_many(sample) == alone
+    monkeypatch.setattr(enrich, "WEIGHT_CACHE_SIZE", 0)  # full: weights live for one call
+    monkeypatch.setattr(enrich, "_WEIGHTS", {})
+    assert rjieba_enricher.enrich_many(sample[::-1]) == alone[::-1]
+    assert enrich._WEIGHTS == {}
+
+
 # Characters that test the idf table's key encoding: Han, ASCII, a NUL (never part of a key),
 # lone surrogates and characters beyond U+FFFF (two UTF-16 code units), the last BMP character.
 IDF_ALPHABET = st.sampled_from(list("新闻记者a\x00\x01\ud800\udc00\uffff\ue000·😀𠀀"))

@@ -245,19 +245,29 @@ def test_a_crash_in_a_batch_costs_that_document_only(
     processor = DocumentProcessor()
     sources = _mixed_sources(seed_text)
     expected = processor.process_many(sources)
-    enrich = Enricher.enrich
+    # Either step of the enrichment: an article's own, or the keywords weighed for the batch.
+    segment = Enricher._without_keywords
+    keywords = Enricher._keywords_many
 
     def explode_on_gbk(self: Enricher, article: object) -> object:
         if "踊跃" in "".join(article.paragraphs):  # type: ignore[attr-defined]
             raise RuntimeError("boom")
-        return enrich(self, article)  # type: ignore[arg-type]
+        return segment(self, article)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Enricher, "enrich", explode_on_gbk)
-    results = processor.process_many(sources)
-    assert isinstance(results[4], Reject)
-    assert (results[4].stage, results[4].reason) == ("enrich", "internal_error")
-    assert "RuntimeError in enrich: boom" in results[4].detail
-    assert results[:4] + results[5:] == expected[:4] + expected[5:]
+    def explode_on_its_words(self: Enricher, articles: list[list[str]]) -> object:
+        if any("踊跃" in words for words in articles):
+            raise RuntimeError("boom")
+        return keywords(self, articles)
+
+    steps = {"_without_keywords": explode_on_gbk, "_keywords_many": explode_on_its_words}
+    for step, explode in steps.items():
+        with monkeypatch.context() as patched:
+            patched.setattr(Enricher, step, explode)
+            results = processor.process_many(sources)
+        assert isinstance(results[4], Reject), step
+        assert (results[4].stage, results[4].reason) == ("enrich", "internal_error")
+        assert "RuntimeError in enrich: boom" in results[4].detail
+        assert results[:4] + results[5:] == expected[:4] + expected[5:], step
 
 
 def test_repeats_within_one_batch_write_what_one_at_a_time_writes(
@@ -301,15 +311,16 @@ def test_the_announcer_sends_what_was_kept_since_overlap_batches_ago() -> None:
 
 
 def _count_enrich_calls(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
-    """Make every Enricher.enrich call append a line to ``log`` (forked workers inherit it)."""
-    enrich = Enricher.enrich
+    """Make every article Enricher segments append a line to ``log`` (forked workers inherit
+    it): its per-article step, which Enricher.enrich and Enricher.enrich_many both take."""
+    segment = Enricher._without_keywords
 
     def counted(self: Enricher, article: object) -> object:
         with log.open("a", encoding="utf-8") as handle:
             handle.write("x\n")
-        return enrich(self, article)  # type: ignore[arg-type]
+        return segment(self, article)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Enricher, "enrich", counted)
+    monkeypatch.setattr(Enricher, "_without_keywords", counted)
 
 
 @pytest.fixture(scope="module")
