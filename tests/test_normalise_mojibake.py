@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from docexport import normalise
 from docexport.normalise.mojibake import (
     find_mojibake,
     repair_and_find_mojibake,
@@ -12,6 +13,9 @@ from docexport.normalise.mojibake import (
     repair_mojibake_logged,
 )
 from docexport.normalise.passes import recover_lost_characters, strip_pinyin
+
+# Full-width letters and digits to ASCII, as fold_fullwidth_alnum does.
+FOLD = {code: code - 0xFEE0 for code in range(0xFF10, 0xFF5B) if chr(code - 0xFEE0).isalnum()}
 
 
 @pytest.mark.parametrize(
@@ -97,3 +101,41 @@ def test_seed_repair_and_find_gives_the_repair_and_the_spans_it_leaves(seed_text
     repaired, reread = repair_mojibake_logged(text)
     assert reread
     assert repair_and_find_mojibake(text) == (repaired, reread, find_mojibake(repaired))
+
+
+def _sogou_break(before: str, after: str) -> str:
+    """Two paragraphs joined by U+E40C (GB18030 FD A3) as SogouCA's crawl read them: its GBK
+    decoder could not read FD, left a "?" and read on one byte off, until a pair it could not
+    read either (Python's gbk codec does exactly the same)."""
+    data = before.encode("gbk") + b"\xfd\xa3" + after.encode("gbk")
+    return data.decode("gbk", errors="replace").replace("\ufffd", "?")
+
+
+# Paragraphs of the SogouCA sample (公安机关销毁…, 中美执法部门…, 欧洲杯…), as they were.
+SOGOU_PARAGRAPHS = [
+    ("被统一销毁。", "黄明：现在我宣布，全国缉枪制爆统一销毁行动开始！"),
+    ("于三个方面。", "刘绍武：打击破案包括涉黑、涉恶的团伙犯罪。"),
+    ("出局的危险。", "第一轮之后B组的形势更加复杂。"),
+    ("弹药的案件。", "上海市公安局和上海海关联合侦破此案。"),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), SOGOU_PARAGRAPHS)
+def test_sogou_s_broken_paragraph_mark_is_a_new_paragraph(before: str, after: str) -> None:
+    damaged = _sogou_break(before, after)
+    shifted = damaged.removeprefix(f"{before}?")  # as found: one byte off after the "?"
+    assert shifted != damaged and not shifted.startswith(after[:2])
+    result = normalise(damaged)
+    assert result.text == normalise(f"{before}\n{after}").text
+    assert (result.repairs["mojibake_repaired"], result.flags) == (1, ())
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["你说什么?ＡＢＣ公司的产品", "真的吗?２０１２年以来", "怎么办?Ｋ歌之王", "今天。?ＡＢ两队"],
+)
+def test_full_width_forms_after_a_question_mark_are_not_mojibake(text: str) -> None:
+    # Full-width forms score as common characters: their shifted reading is never clearly
+    # better, so clean text keeps them (folded to ASCII later) and its "?" is a question mark.
+    assert find_mojibake(text) == []
+    assert normalise(text).text == text.replace("?", "？").translate(FOLD)

@@ -2,27 +2,29 @@
 
 The passes, in the order they run (``PASSES``), and why in that order:
 
-1. ``clean_up_text`` — BOM, zero-width and control characters, CRLF, trailing spaces, blank-line
-   runs, NFC. First, so every later regex sees one form of each character (a tone mark typed
-   as a combining accent becomes the precomposed letter the pinyin pattern knows).
-2. ``fold_fullwidth_alnum`` — １９９８ -> 1998. Before punctuation work, so ``１,２００`` is seen
-   as the number context it is and its comma stays ASCII.
-3. ``recover_lost_characters`` — ``日?(bào)`` -> 日报. Before pinyin stripping, which would
+1. ``clean_up_text`` — BOM, zero-width and control characters, CRLF, Sogou's paragraph mark,
+   trailing spaces, blank-line runs, NFC. First, so every later regex sees one form of each
+   character (a tone mark typed as a combining accent becomes the precomposed letter the pinyin
+   pattern knows).
+2. ``recover_lost_characters`` — ``日?(bào)`` -> 日报. Before pinyin stripping, which would
    otherwise throw the reading away.
-4. ``strip_pinyin`` — ``精準(zhǔn)`` -> 精準. Before widening (its brackets would turn into
+3. ``strip_pinyin`` — ``精準(zhǔn)`` -> 精準. Before widening (its brackets would turn into
    （zhǔn）) and before script conversion (OpenCC converts by phrase, and an annotation inside a
    word breaks the phrase match).
 
-5. ``repair_mojibake`` — ``冷链?称贩揽?`` -> ``冷链食品防?``: GBK byte-shift mojibake re-read
+4. ``repair_mojibake`` — ``冷链?称贩揽?`` -> ``冷链食品防?``: GBK byte-shift mojibake re-read
    one byte earlier where that is confident. After stripping (the annotations glued to the
-   span are not part of its bytes) and before conversion (which would change its characters
-   and so its bytes). The spans it cannot repair are found again (``mojibake.find_mojibake``),
-   reported, and kept out of the remaining passes, which would otherwise widen their ``?`` and
-   convert their characters, destroying the bytes a later repair needs.
-6. ``convert_script`` — OpenCC t2s (default), s2t, or nothing with ``script="keep"``. After
+   span are not part of its bytes) and before conversion and folding (which would change its
+   characters and so its bytes: shifted GBK is full of full-width forms, ``?Ｖ泄?`` for 中国).
+   The spans it cannot repair are found again (``mojibake.find_mojibake``), reported, and kept
+   out of the remaining passes, which would otherwise widen their ``?`` and convert their
+   characters, destroying the bytes a later repair needs.
+5. ``convert_script`` — OpenCC t2s (default), s2t, or nothing with ``script="keep"``. After
    recovery, so recovered characters are converted too, and after stripping, so conversion
    sees whole words. The t2s form computed to detect the input script is reused here, which
    is why conversion comes before the punctuation passes (they touch no Han character).
+6. ``fold_fullwidth_alnum`` — １９９８ -> 1998. Before punctuation work, so ``１,２００`` is seen
+   as the number context it is and its comma stays ASCII.
 7. ``collapse_spurious_commas`` — ``会议,,传达`` -> ``会议,传达``. Before widening, which would
    otherwise turn the spurious comma into a full-width one.
 8. ``widen_cjk_punctuation`` — ``会议,传达`` -> ``会议，传达``.
@@ -53,11 +55,11 @@ __all__ = ["PASSES", "SCRIPTS", "detect_script", "normalise"]
 
 PASSES: tuple[str, ...] = (
     "clean_up_text",
-    "fold_fullwidth_alnum",
     "recover_lost_characters",
     "strip_pinyin",
     "repair_mojibake",
     "convert_script",
+    "fold_fullwidth_alnum",
     "collapse_spurious_commas",
     "widen_cjk_punctuation",
 )
@@ -75,7 +77,7 @@ COUNTER = {
     "widen_cjk_punctuation": "punctuation_widened",
 }
 # The passes that run on the text between mojibake spans, never inside them.
-AFTER_MOJIBAKE = ("collapse_spurious_commas", "widen_cjk_punctuation")
+AFTER_MOJIBAKE = ("fold_fullwidth_alnum", "collapse_spurious_commas", "widen_cjk_punctuation")
 
 # A lost character left in the output: "?" or U+FFFD with a Han character on either side.
 LOST_RE = cached_regex(f"\ufffd|\\?(?:(?<=[{HAN}].)|(?=[{HAN}]))")
@@ -115,9 +117,8 @@ def normalise(text: str, *, script: str = "simplified", **switches: bool) -> Nor
     repairs = dict.fromkeys(REPAIR_KEYS, 0)
     spans: list[RepairSpan] = []
 
-    for name in ("clean_up_text", "fold_fullwidth_alnum"):
-        if enabled[name]:
-            text, repairs[COUNTER[name]] = passes.COUNTED[name](text)
+    if enabled["clean_up_text"]:
+        text, repairs["cleanup"] = passes.COUNTED["clean_up_text"](text)
     if enabled["recover_lost_characters"]:
         text, recovered = passes.recover_lost_characters_logged(text)
         if recovered:

@@ -34,14 +34,30 @@ __all__ = [
     "repair_mojibake_logged",
 ]
 
-# A "?" glued to a Han character, then a run of Han characters and ASCII letters (a shifted pair
+# Full-width forms (GBK A3A1-A3FE): ＡＢ１２；： and the like. Shifted GBK text is full of
+# them (a pair whose lead byte is A3), so they may stand in a span and in its re-reading.
+FULLWIDTH = "\uff01-\uff5e"
+FULLWIDTH_RE = re.compile(f"[{FULLWIDTH}]")
+# The Sogou news corpora mark paragraph breaks with U+E40C, GB18030 bytes FD A3. A crawl that
+# could not read FD left a "?" for it and read on from A3, one byte off: SogouCA's paragraphs
+# open with "?" and a shifted run (销毁。?；泼鳎合 for 销毁。¶黄明：), the 1,600 such marks of its
+# 200-article sample mostly after 。, ！ or a closing quote, which may therefore precede a span.
+PARAGRAPH_END = "。！？”」』）】"
+PARAGRAPH_MARK_TRAIL = 0xA3
+# What a full-width form or CJK punctuation scores: about a common Han character (jieba's counts
+# have none of them). As unseen they made any clean "?ＡＢＣ公司" look worse than its shifting.
+MARK_LOG_FREQUENCY = -8.0
+# A "?" glued to a Han character (or ending a sentence, for the mark above), then a run of Han
+# characters, full-width forms and ASCII letters (a shifted pair
 # can end on an ASCII byte, 鶎狱h), optionally closed by another "?" where the decoder choked
 # again. A stray ASCII mark may sit right after the first "?" (关切?;鶎狱h). Runs are capped:
 # mojibake in the wild is short, and long runs cost time. The "?" comes first and the Han
 # character before it is checked by a lookbehind over both: a pattern that starts with a literal
 # is searched for with a plain character scan, one that starts with a lookbehind is tried at
 # every position (~20 µs on an article with a question mark in it).
-CANDIDATE_RE = cached_regex(f"\\?(?<=[{HAN}]\\?)[;:,]?([{HAN}a-zA-Z]{{2,16}})(\\??)")
+CANDIDATE_RE = cached_regex(
+    f"\\?(?<=[{HAN}{PARAGRAPH_END}]\\?)[;:,]?([{HAN}{FULLWIDTH}a-zA-Z]{{2,16}})(\\??)"
+)
 # Characters scored on each side of the comparison: enough to decide, few enough to stay local.
 SCORED = 4
 # How much more frequent (mean natural log) the shifted reading must be to call it mojibake.
@@ -55,7 +71,20 @@ def _mean_log_frequency(chars: str) -> float:
     if not chars:
         return UNSEEN
     simplified = to_simplified(chars)
-    return sum(char_log_frequency(char) for char in simplified) / len(simplified)
+    return sum(map(_log_frequency, simplified)) / len(simplified)
+
+
+def _log_frequency(char: str) -> float:
+    """A character's natural log share of jieba's counts; punctuation and full-width forms
+    count as common (:data:`MARK_LOG_FREQUENCY`), other characters jieba lacks as unseen."""
+    if _is_mark(char):
+        return MARK_LOG_FREQUENCY
+    return char_log_frequency(char)
+
+
+def _is_mark(char: str) -> bool:
+    """Full-width forms and CJK punctuation (、。「」): in place in clean text, never rare."""
+    return "\uff01" <= char <= "\uff5e" or "\u3001" <= char <= "\u301f" or char in "…—“”‘’·"
 
 
 def _shifted(run: str) -> str:
@@ -159,11 +188,15 @@ def _with_lead(lead: int) -> tuple[str, ...]:
     return tuple(c for trail in TRAIL_BYTES if (c := _decode_pair(lead, trail)) is not None)
 
 
-def _reread(span: str, left: str, right: str) -> str | None:
-    """The span re-read one byte earlier, or None when that cannot be done with confidence."""
+def _reread(span: str, left: str, right: str, *, after_paragraph: bool = False) -> str | None:
+    """The span re-read one byte earlier, or None when that cannot be done with confidence.
+
+    ``after_paragraph``: the span follows the end of a sentence (。?), where a lost lead byte
+    before A3 was Sogou's paragraph mark (:data:`PARAGRAPH_END`), which becomes a line break.
+    """
     closed = span.endswith("?") and len(span) > 1
     run = span[1:-1] if closed else span[1:]
-    if not run or HAN_ONLY_RE.match(run[0]):
+    if not run or (HAN_ONLY_RE.match(run[0]) and not FULLWIDTH_RE.match(run[0])):
         return None  # a stray mark after the "?" (?;鶎狱h): its byte cannot be placed
     try:
         data = run.encode("gbk")
@@ -177,12 +210,21 @@ def _reread(span: str, left: str, right: str) -> str | None:
     except UnicodeDecodeError:
         return None
     if not middle or any(
-        char.isascii() or char_log_frequency(to_simplified(char)) < RARE for char in middle
+        char.isascii() or (not _is_mark(char) and char_log_frequency(to_simplified(char)) < RARE)
+        for char in middle
     ):
         return None
-    first = _fill(
-        _with_trail(data[0]), left[-WINDOW:], to_simplified(middle[:WINDOW]), into_right=False
-    )
+    if after_paragraph and data[0] == PARAGRAPH_MARK_TRAIL:
+        # A lost lead byte before A3 right after a sentence: Sogou's paragraph mark, far more
+        # often than one of the Han characters ending in A3 (on SogouCA, taking the best word
+        # instead put 牛 before 黄明, 海 before 上海市, 校 before 对于).
+        first: str | None = "\n"
+    else:
+        first = _fill(
+            _with_trail(data[0]), left[-WINDOW:], to_simplified(middle[:WINDOW]), into_right=False
+        )
+        if first is None and data[0] == PARAGRAPH_MARK_TRAIL:
+            first = "\n"  # no Han character fits: the mark again, after a heading
     if first is None:
         return None
     last = ""
@@ -234,7 +276,8 @@ def repair_and_find_mojibake(
     for start, end in spans:
         left = to_simplified(HAN_ONLY_RE.split(text[max(0, start - 8) : start])[-1])
         right = to_simplified(HAN_ONLY_RE.split(text[end : end + 8])[0])
-        fixed = _reread(text[start:end], left, right)
+        after_paragraph = start > 0 and text[start - 1] in PARAGRAPH_END
+        fixed = _reread(text[start:end], left, right, after_paragraph=after_paragraph)
         pieces.append(text[cursor:start])
         if fixed is None:
             pieces.append(text[start:end])

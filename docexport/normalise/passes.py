@@ -268,7 +268,8 @@ def _pinyin_pattern(opening: str) -> str:
     character, a lost-character mark or a Latin letter (精準(zhǔn), 鏈?(liàn), and m(xù) where
     mojibake ate the character before it).
 
-    After a Latin letter or a "?" only tone-marked readings count: "word(de)" may be English,
+    After a Latin letter (full-width too: folding comes later) or a "?" only tone-marked
+    readings count: "word(de)" may be English,
     "m(xù)" cannot. That branch sets the empty group, which holds the rest of the run to the same
     rule (``(?(1)…)``). The two lookbehinds exclude each other, so this equals two alternatives
     each with its own trie, at half the compiled size (a trie costs ~35 ms to compile). A run
@@ -277,7 +278,7 @@ def _pinyin_pattern(opening: str) -> str:
     syllables inside the pattern keeps the whole pass a C-level re.sub.
     """
     return (
-        f"{re.escape(opening)}(?:(?<=[{HAN}\ufffd].)|(?<=[a-zA-Z?].){TONED}())"
+        f"{re.escape(opening)}(?:(?<=[{HAN}\ufffd].)|(?<=[a-zA-Zａ-ｚＡ-Ｚ?].){TONED}())"
         f"{SYLLABLE}[)）](?:[(（](?(1){TONED}){SYLLABLE}[)）])*"
     )
 
