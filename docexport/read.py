@@ -647,19 +647,25 @@ def _read_failure(path: str, exc: Exception, line: int | None = None) -> Reject:
 
 
 def _is_sogou(data: bytes) -> bool:
-    r"""Whether a file's first bytes open a Sogou news dump (``<doclist>`` or ``<doc>``, after
-    an optional BOM and white space). A text without a ``<`` in its first 64 bytes, every
-    news article, is turned down by one bounded ``find``.
+    r"""Whether a file's first bytes open a Sogou news dump: ``<doclist>`` or ``<doc>`` on a
+    line of its own, after an optional BOM and white space. A text without a ``<`` in its first
+    64 bytes, every news article, is turned down by one bounded ``find``; a text that merely
+    begins with the tag (``<doc>新华社北京1月5日电``, found by the fuzz test) is a text, which
+    read as a dump held no record and was lost.
 
     >>> _is_sogou(b"\xef\xbb\xbf\n<doclist>\n<doc>"), _is_sogou(b"<doc>"), _is_sogou(b"x <doc>")
     (True, True, False)
+    >>> _is_sogou(b"<doc>\r\n<url>"), _is_sogou(b"<doc>\xe6\x96\xb0"), _is_sogou(b"<docs>\n")
+    (True, False, False)
     """
     start = data.find(b"<", 0, 64)
-    return (
-        start >= 0
-        and data.startswith(SOGOU_OPENINGS, start)
-        and not data[:start].removeprefix(UTF8_BOM).strip()
-    )
+    if start < 0 or data[:start].removeprefix(UTF8_BOM).strip():
+        return False
+    for opening in SOGOU_OPENINGS:
+        if data.startswith(opening, start):
+            rest = data[start + len(opening) :]
+            return not rest or rest.startswith((b"\n", b"\r"))
+    return False
 
 
 def _compressed_sogou(path: str, compression: str) -> bool:

@@ -548,6 +548,14 @@ def test_a_sogou_value_over_several_lines_keeps_its_line_breaks(tmp_path: Path) 
     assert item.data.decode() == "标题\n第一段\n第二段"
 
 
+@pytest.mark.parametrize("suffix", [".txt", ".dat"])
+def test_a_text_that_only_begins_with_a_sogou_tag_is_a_text(tmp_path: Path, suffix: str) -> None:
+    # Found by the fuzz test: read as a dump it held no record, and the file was lost.
+    data = "<doc>新华社北京1月5日电\n正文。".encode()
+    [item] = run([write(tmp_path / f"a{suffix}", data)])
+    assert isinstance(item, Source) and item.data == data
+
+
 def test_a_sogou_record_without_its_end_is_a_truncated_record_reject(tmp_path: Path) -> None:
     whole = sogou(*SOGOU_RECORDS, wrapper=False)
     cut = whole[: whole.index(b"<content>\xe6\xad\xa3")]  # inside the third record

@@ -43,6 +43,10 @@ FULLWIDTH_RE = re.compile(f"[{FULLWIDTH}]")
 # open with "?" and a shifted run (销毁。?；泼鳎合 for 销毁。¶黄明：), the 1,600 such marks of its
 # 200-article sample mostly after 。, ！ or a closing quote, which may therefore precede a span.
 PARAGRAPH_END = "。！？”」』）】"
+# What a shifted run may hold: whatever GBK pairs decode to read one byte off (Han characters,
+# full-width forms, the symbol rows: 、ㄒ⒐), and ASCII letters (a shifted pair can end on an
+# ASCII byte, 鶎狱h); not spaces, "?" or U+FFFD, where the decoder choked or the text resumed.
+SHIFTED = "a-zA-Z\u0080-\u2fff\u3001-\u303f\u3040-\ufffc"
 PARAGRAPH_MARK_TRAIL = 0xA3
 # What a full-width form or CJK punctuation scores: about a common Han character (jieba's counts
 # have none of them). As unseen they made any clean "?ＡＢＣ公司" look worse than its shifting.
@@ -55,13 +59,13 @@ MARK_LOG_FREQUENCY = -8.0
 # character before it is checked by a lookbehind over both: a pattern that starts with a literal
 # is searched for with a plain character scan, one that starts with a lookbehind is tried at
 # every position (~20 µs on an article with a question mark in it).
-CANDIDATE_RE = cached_regex(
-    f"\\?(?<=[{HAN}{PARAGRAPH_END}]\\?)[;:,]?([{HAN}{FULLWIDTH}a-zA-Z]{{2,16}})(\\??)"
-)
+CANDIDATE_RE = cached_regex(f"\\?(?<=[{HAN}{PARAGRAPH_END}]\\?)[;:,]?([{SHIFTED}]{{2,16}})(\\??)")
 # Characters scored on each side of the comparison: enough to decide, few enough to stay local.
 SCORED = 4
-# How much more frequent (mean natural log) the shifted reading must be to call it mojibake.
+# How much more frequent (mean natural log) the shifted reading must be to call it mojibake,
+# and after a broken paragraph mark's signature.
 MARGIN = 2.0
+MARK_MARGIN = 1.0
 # A character rarer than this (natural log share of jieba's counts) is "odd" and marks the end
 # of the damaged part of a run; common ones after it are clean text the span must not swallow.
 RARE = -13.0
@@ -97,6 +101,10 @@ def _shifted(run: str) -> str:
 
 
 def _is_odd(char: str) -> bool:
+    """A rare character or an ASCII byte: the damaged part of a run, which may go on past
+    common characters; punctuation is where clean text resumes (勺匪荨R掷m用力抓好“)."""
+    if _is_mark(char):
+        return False
     return char.isascii() or char_log_frequency(to_simplified(char)) < RARE
 
 
@@ -118,7 +126,12 @@ def find_mojibake(text: str) -> list[tuple[int, int]]:
     while match is not None:
         run = match.group(1)
         head = run[:SCORED]
-        if _mean_log_frequency(_shifted(head)[:SCORED]) < _mean_log_frequency(head) + MARGIN:
+        margin = MARGIN
+        if match.start() and text[match.start() - 1] in PARAGRAPH_END and FULLWIDTH_RE.match(run):
+            # "。?" then a full-width form: the broken paragraph mark's signature (a question
+            # mark after a full stop is not text), so a smaller gain is evidence enough.
+            margin = MARK_MARGIN
+        if _mean_log_frequency(_shifted(head)[:SCORED]) < _mean_log_frequency(head) + margin:
             match = CANDIDATE_RE.search(text, match.start() + 1)
             continue
         end = match.end()
