@@ -746,10 +746,6 @@ class Enricher:
         )
         return enrichment, words
 
-    def _top_keywords(self, words: list[str]) -> tuple[str, ...]:
-        """The keywords of one article's words (:meth:`_keywords_many` of one)."""
-        return self._keywords_many([words])[0]
-
     def _keywords_many(self, articles: Sequence[list[str]]) -> list[tuple[str, ...]]:
         """TF-IDF as jieba.analyse.extract_tags scores it, from the tokens already cut, for
         each article's words; the weights no article had cached are looked up together.
