@@ -370,8 +370,9 @@ def cache(
 ) -> None:
     """Show where the cache of tables derived from jieba, pypinyin and OpenCC is, and its size.
 
-    The tables (~17 MB) are built on a machine's first run and loaded from here afterwards;
-    DOCEXPORT_CACHE_DIR moves the cache, and set empty turns it off.
+    The tables (~17 MB), and the compiled programs of docexport's large regular expressions, are
+    built on a machine's first run and loaded from here afterwards; DOCEXPORT_CACHE_DIR moves
+    the cache, and set empty turns it off.
     """
     from docexport import cache as derived
 
