@@ -117,6 +117,10 @@ SOGOU_PARAGRAPHS = [
     ("于三个方面。", "刘绍武：打击破案包括涉黑、涉恶的团伙犯罪。"),
     ("出局的危险。", "第一轮之后B组的形势更加复杂。"),
     ("弹药的案件。", "上海市公安局和上海海关联合侦破此案。"),
+    # The last character's trail byte is lost too: chosen by the words it makes either way
+    # (中国, 规定); reaching right only, 公证 and 规东 won.
+    ("落户大连。", "中国证券报记者近日获悉，有关方面正在研究。"),
+    ("发展迅速。", "该规定明确，如果违规将被处罚。"),
 ]
 
 
