@@ -234,6 +234,14 @@ def test_normalise_is_total_on_nul_and_lone_surrogates(text: str) -> None:
     assert "\x00" not in normalise(text).text
 
 
+@pytest.mark.parametrize("text", ["报?qǐng)a１", "报?a１"])
+def test_a_run_opening_with_an_ascii_byte_is_no_mojibake(text: str) -> None:
+    """Found by the property below once folding came after the mojibake repair: dropping the
+    one byte of "a" read ?a１ as １ (common), so it was a span; folded to 1, it was none."""
+    once = normalise(text).text
+    assert once == "报？a1" and normalise(once).text == once
+
+
 @pytest.mark.parametrize("text", ["((报))", "字((报)(道))字", "(((新华社)))"])
 def test_nested_ascii_brackets_around_han_widen_in_one_pass(text: str) -> None:
     """Found by the property below: the outer pair of ((报)) only gained CJK context once the

@@ -125,6 +125,11 @@ def find_mojibake(text: str) -> list[tuple[int, int]]:
     match = CANDIDATE_RE.search(text)
     while match is not None:
         run = match.group(1)
+        if run[0].isascii():
+            # One byte: dropping it shifts nothing (?a１ would read as １, which later folding
+            # turns into an ASCII 1 that reads as nothing: normalise would not be idempotent).
+            match = CANDIDATE_RE.search(text, match.start() + 1)
+            continue
         head = run[:SCORED]
         margin = MARGIN
         if match.start() and text[match.start() - 1] in PARAGRAPH_END and FULLWIDTH_RE.match(run):
