@@ -157,13 +157,23 @@ def _find_persons(
     tagged: Sequence[tuple[str, str]],
     freq: Mapping[str, int] | NameFrequencies,
     candidates: Iterable[int],
+    dotted: Mapping[int, tuple[str, int]] | None = None,
 ) -> list[str]:
-    """:func:`find_persons` over the token positions already known to be worth a look."""
+    """:func:`find_persons` over the token positions already known to be worth a look, and
+    the names written with middle dots (:func:`_dotted_names`; looked for when not given)."""
     found: dict[str, None] = {}
     skip_to = 0
     last = len(tagged) - 1
+    if dotted is None:
+        dotted = _dotted_names(tagged)
+    if dotted:
+        candidates = sorted({*candidates, *dotted})
     for index in candidates:
         if index < skip_to:
+            continue
+        if index in dotted:  # type: ignore[operator]
+            name, skip_to = dotted[index]  # type: ignore[index]
+            found.setdefault(name, None)
             continue
         word, tag = tagged[index]
         if len(word) == 1:
@@ -199,6 +209,66 @@ def _find_persons(
         ):
             found.setdefault(word, None)
     return list(found)
+
+
+# The middle dots that join the parts of a foreign name: 萨阿东·哈马迪, 威廉·佩里.
+MIDDLE_DOTS = ("·", "•", "・")
+
+
+def _dotted_names(tagged: Sequence[tuple[str, str]]) -> dict[int, tuple[str, int]]:
+    """Foreign names written with middle dots, which jieba cuts into parts and a dot token
+    (威廉/nrt ·/x 佩里/nrt): the first part's position -> (the whole name, the position after
+    it). Parts are Han words of up to six characters that are not function words, numbers or
+    punctuation, and one of them at least is tagged as a name, so a date's 一二·九 never
+    joins; nor does a book's title (《史记·项羽本纪》). People's Daily's gold tags write these
+    names whole: 163 of the persons of days 1-15 (persons F1 0.741 -> 0.763 with this).
+
+    >>> _dotted_names([("国王", "n"), ("诺罗敦", "ns"), ("·", "x"), ("西哈努克", "nrt")])
+    {1: ('诺罗敦·西哈努克', 4)}
+    """
+    last = len(tagged) - 1
+    dots = [at for at, (word, _) in enumerate(tagged) if word in MIDDLE_DOTS]
+    names: dict[int, tuple[str, int]] = {}
+    number = 0
+    while number < len(dots):
+        at = dots[number]
+        number += 1
+        if not (0 < at < last and _name_part(tagged[at - 1]) and _name_part(tagged[at + 1])):
+            continue
+        # jieba may cut a part in two, both halves tagged as names: 瓦尔达/nr 斯/nr ·…
+        start = at - 1
+        while start and tagged[start - 1][1] in PERSON_TAGS and _name_part(tagged[start - 1]):
+            start -= 1
+        end = at + 2
+        # Further parts, each everything up to the next dot (阿拉/nrt 普/ad in 丹尼尔·阿拉普·莫伊).
+        while number < len(dots):
+            following = dots[number]
+            if not (
+                following - end <= 3
+                and following < last
+                and all(map(_name_part, tagged[end:following]))
+                and _name_part(tagged[following + 1])
+            ):
+                break
+            end = following + 2
+            number += 1
+        while end <= last and tagged[end][1] in PERSON_TAGS and _name_part(tagged[end]):
+            end += 1  # … · 布/nr 里克森/nr
+        if start and tagged[start - 1][0].endswith("《"):
+            continue  # a title's parts: 《史记·项羽本纪》
+        if any(tag in PERSON_TAGS for _, tag in tagged[start:end]):
+            names[start] = ("".join(word for word, _ in tagged[start:end]), end)
+    return names
+
+
+def _name_part(token: tuple[str, str]) -> bool:
+    word, tag = token
+    return (
+        len(word) <= 6
+        and tag not in NOT_GIVEN_NAME_TAGS
+        and HAN_RE.match(word) is not None
+        and "·" not in word
+    )
 
 
 def _vouched(before: str, after: str) -> bool:
@@ -732,7 +802,14 @@ class Enricher:
                     continue
             if word in SURNAMES and tag not in NOT_SURNAME_TAGS:
                 candidates.append(index)
-        persons = _find_persons(tagged, self._name_freq, candidates)
+        # A middle dot joins a foreign name's parts (few articles have one), which are then
+        # no places of their own (诺罗敦/ns·西哈努克).
+        dotted = _dotted_names(tagged) if any(dot in text for dot in MIDDLE_DOTS) else {}
+        if dotted:
+            spans = [range(start, end) for start, (_, end) in dotted.items()]
+            parts = {tagged[at][0] for span in spans for at in span}
+            places = [place for place in places if place not in parts]
+        persons = _find_persons(tagged, self._name_freq, candidates, dotted)
         if article.byline is not None:
             persons.extend(a.name for a in article.byline.authors if a.name not in persons)
         enrichment = Enrichment(

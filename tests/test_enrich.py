@@ -120,6 +120,15 @@ def test_persons_f1_on_people_s_daily_dev_set(
         ([("初一", "t"), ("主席", "n")], []),  # two characters: never
         # Transliterations with a middle dot, repeated names once.
         ([("威廉·佩里", "nrt"), ("和", "c"), ("威廉·佩里", "nrt")], ["威廉·佩里"]),
+        # ... and as jieba cuts them: parts and a dot token, one part at least a name.
+        ([("威廉", "nrt"), ("·", "x"), ("佩里", "nrt"), ("访问", "v")], ["威廉·佩里"]),
+        ([("诺罗敦", "ns"), ("·", "x"), ("西哈努克", "nrt")], ["诺罗敦·西哈努克"]),
+        (
+            [("阿卜杜勒", "nrt"), ("·", "x"), ("阿齐兹", "nr"), ("·", "x"), ("本", "r")],
+            ["阿卜杜勒·阿齐兹"],
+        ),
+        ([("《", "x"), ("史记", "n"), ("·", "x"), ("项羽", "nr"), ("本纪", "n")], ["项羽"]),
+        ([("一二", "m"), ("·", "x"), ("九", "m"), ("运动", "vn")], []),
         # First appearance order.
         (
             [("鞠丽", "nr"), ("、", "x"), ("杨林兴", "nr"), ("、", "x"), ("鞠丽", "nr")],
@@ -129,6 +138,14 @@ def test_persons_f1_on_people_s_daily_dev_set(
 )
 def test_find_persons(tagged: list[tuple[str, str]], persons: list[str]) -> None:
     assert find_persons(tagged, {}) == persons
+
+
+def test_a_dotted_name_is_one_person_and_its_parts_no_places(rjieba_enricher: Enricher) -> None:
+    result = rjieba_enricher.enrich(
+        article("柬埔寨国王诺罗敦·西哈努克会见伊拉克副总理萨阿东·哈马迪。")
+    )
+    assert result.persons == ("诺罗敦·西哈努克", "萨阿东·哈马迪")
+    assert "诺罗敦" not in result.places and "柬埔寨" in result.places
 
 
 def test_byline_authors_are_persons(rjieba_enricher: Enricher) -> None:
