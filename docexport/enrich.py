@@ -211,17 +211,19 @@ def _find_persons(
     return list(found)
 
 
-# The middle dots that join the parts of a foreign name: 萨阿东·哈马迪, 威廉·佩里.
-MIDDLE_DOTS = ("·", "•", "・")
+# The middle dots that join the parts of a foreign name: 萨阿东·哈马迪, 威廉·佩里 (Taiwanese
+# news also writes 瑪格麗特•桑格 and 菲利普‧科特勒).
+MIDDLE_DOTS = ("·", "•", "・", "‧")
 
 
 def _dotted_names(tagged: Sequence[tuple[str, str]]) -> dict[int, tuple[str, int]]:
     """Foreign names written with middle dots, which jieba cuts into parts and a dot token
     (威廉/nrt ·/x 佩里/nrt): the first part's position -> (the whole name, the position after
     it). Parts are Han words of up to six characters that are not function words, numbers or
-    punctuation, and one of them at least is tagged as a name, so a date's 一二·九 never
-    joins; nor does a book's title (《史记·项羽本纪》). People's Daily's gold tags write these
-    names whole: 163 of the persons of days 1-15 (persons F1 0.741 -> 0.763 with this).
+    punctuation; every part has a token tagged as a name or place, and one a name
+    (:func:`_each_part_named`), so a date's 一二·九 or 機會‧紅白配 never joins; nor does a book's
+    title (《史记·项羽本纪》). People's Daily's gold tags write these names whole: 163 of the
+    persons of days 1-15 (persons F1 0.741 -> 0.761 with this).
 
     >>> _dotted_names([("国王", "n"), ("诺罗敦", "ns"), ("·", "x"), ("西哈努克", "nrt")])
     {1: ('诺罗敦·西哈努克', 4)}
@@ -256,9 +258,29 @@ def _dotted_names(tagged: Sequence[tuple[str, str]]) -> dict[int, tuple[str, int
             end += 1  # … · 布/nr 里克森/nr
         if start and tagged[start - 1][0].endswith("《"):
             continue  # a title's parts: 《史记·项羽本纪》
-        if any(tag in PERSON_TAGS for _, tag in tagged[start:end]):
+        if _each_part_named(tagged[start:end]):
             names[start] = ("".join(word for word, _ in tagged[start:end]), end)
     return names
+
+
+# Tags a part of a dotted name may carry: jieba's name and place tags (诺罗敦/ns·西哈努克).
+NAME_PART_TAGS = PERSON_TAGS | {"ns"}
+
+
+def _each_part_named(tokens: Sequence[tuple[str, str]]) -> bool:
+    """Whether every part between the dots has a token tagged as a name or place, and one a
+    name: 萨阿东/nr·哈马迪/nr, 丹尼尔/nr·阿拉/nrt 普/ad·莫伊/nrt, but not 機會/n‧紅白/nr (配)."""
+    named = False
+    part_named = False
+    for word, tag in tokens:
+        if word in MIDDLE_DOTS:
+            if not part_named:
+                return False
+            part_named = False
+            continue
+        part_named = part_named or tag in NAME_PART_TAGS
+        named = named or tag in PERSON_TAGS
+    return part_named and named
 
 
 def _name_part(token: tuple[str, str]) -> bool:
