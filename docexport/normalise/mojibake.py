@@ -14,6 +14,10 @@ lost trail byte of the last character) is filled the same way, or becomes U+FFFD
 word decides it. Every re-read character must be a common one; otherwise the span stays as found.
 Spans that stay are reported and kept out of the later passes: converting their characters to
 simplified or widening their ``?`` would only make a later byte-level repair impossible.
+
+SogouCA's paragraph breaks are the same damage at scale: its mark (U+E40C, bytes FD A3) lost its
+lead byte, so a paragraph opens with ``?`` after the previous one's full stop and is read one
+byte off (销毁。?；泼鳎合 for 销毁。 ¶ 黄明：); there the lost pair is the mark, a line break.
 """
 
 from __future__ import annotations
@@ -40,8 +44,8 @@ FULLWIDTH = "\uff01-\uff5e"
 FULLWIDTH_RE = re.compile(f"[{FULLWIDTH}]")
 # The Sogou news corpora mark paragraph breaks with U+E40C, GB18030 bytes FD A3. A crawl that
 # could not read FD left a "?" for it and read on from A3, one byte off: SogouCA's paragraphs
-# open with "?" and a shifted run (销毁。?；泼鳎合 for 销毁。¶黄明：), the 1,600 such marks of its
-# 200-article sample mostly after 。, ！ or a closing quote, which may therefore precede a span.
+# open with "?" and a shifted run (销毁。?；泼鳎合 for 销毁。¶黄明：) at most paragraph breaks of
+# its 200-article sample, mostly after 。, ！ or a closing quote, which may precede a span.
 PARAGRAPH_END = "。！？”」』）】"
 # What a shifted run may hold: whatever GBK pairs decode to read one byte off (Han characters,
 # full-width forms, the symbol rows: 、ㄒ⒐), and ASCII letters (a shifted pair can end on an
@@ -51,9 +55,8 @@ PARAGRAPH_MARK_TRAIL = 0xA3
 # What a full-width form or CJK punctuation scores: about a common Han character (jieba's counts
 # have none of them). As unseen they made any clean "?ＡＢＣ公司" look worse than its shifting.
 MARK_LOG_FREQUENCY = -8.0
-# A "?" glued to a Han character (or ending a sentence, for the mark above), then a run of Han
-# characters, full-width forms and ASCII letters (a shifted pair
-# can end on an ASCII byte, 鶎狱h), optionally closed by another "?" where the decoder choked
+# A "?" glued to a Han character (or ending a sentence, for the mark above), then a run of what
+# shifted GBK decodes to (SHIFTED), optionally closed by another "?" where the decoder choked
 # again. A stray ASCII mark may sit right after the first "?" (关切?;鶎狱h). Runs are capped:
 # mojibake in the wild is short, and long runs cost time. The "?" comes first and the Han
 # character before it is checked by a lookbehind over both: a pattern that starts with a literal
