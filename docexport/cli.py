@@ -261,7 +261,7 @@ def convert(
     """Turn many documents into a dataset directory (data/, manifest, card, rejects).
 
     A .txt file is one document, a .jsonl line one, a .json array one per object, a Sogou
-    news dump (a file that starts with <doclist> or <doc>) one per <doc> record; any of
+    news dump (a file opening with a <doclist> or <doc> line) one per <doc> record; any of
     them may be .gz, .bz2, .xz or .zst. Directories yield .txt, .text, .jsonl, .ndjson and
     .json files; --glob chooses others (--glob '*.dat' for Sogou dumps).
     """
