@@ -28,6 +28,7 @@ import orjson
 import typer
 
 from docexport import __version__
+from docexport._launch import EXIT_INTERRUPTED
 from docexport.errors import DocexportError, DocumentError, InputError, OptionError
 from docexport.normalise import PASSES
 
@@ -49,7 +50,7 @@ _USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "Usag
 
 EXIT_RUN_ERROR = 1
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+# EXIT_INTERRUPTED (130) comes from docexport._launch, which says it before this module loads.
 
 # "256MB", "1.5 GiB", "4096": a byte size with an optional decimal or binary unit.
 SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)

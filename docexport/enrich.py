@@ -164,15 +164,14 @@ def _find_persons(
     found: dict[str, None] = {}
     skip_to = 0
     last = len(tagged) - 1
-    if dotted is None:
-        dotted = _dotted_names(tagged)
-    if dotted:
-        candidates = sorted({*candidates, *dotted})
+    names = _dotted_names(tagged) if dotted is None else dotted
+    if names:
+        candidates = sorted({*candidates, *names})
     for index in candidates:
         if index < skip_to:
             continue
-        if index in dotted:  # type: ignore[operator]
-            name, skip_to = dotted[index]  # type: ignore[index]
+        if index in names:
+            name, skip_to = names[index]
             found.setdefault(name, None)
             continue
         word, tag = tagged[index]

@@ -28,6 +28,7 @@ from functools import lru_cache
 
 from docexport.cache import cached_regex
 from docexport.normalise.lexicon import UNSEEN, char_log_frequency, context_counts
+from docexport.normalise.passes import PARAGRAPH_MARK
 from docexport.normalise.script import HAN, to_simplified
 
 __all__ = [
@@ -51,7 +52,8 @@ PARAGRAPH_END = "。！？”」』）】"
 # full-width forms, the symbol rows: 、ㄒ⒐), and ASCII letters (a shifted pair can end on an
 # ASCII byte, 鶎狱h); not spaces, "?" or U+FFFD, where the decoder choked or the text resumed.
 SHIFTED = "a-zA-Z\u0080-\u2fff\u3001-\u303f\u3040-\ufffc"
-PARAGRAPH_MARK_TRAIL = 0xA3
+# The byte the broken mark leaves, A3: what a span's first pair lost its lead byte from.
+PARAGRAPH_MARK_TRAIL = PARAGRAPH_MARK.encode("gb18030")[1]
 # What a full-width form or CJK punctuation scores: about a common Han character (jieba's counts
 # have none of them). As unseen they made any clean "?ＡＢＣ公司" look worse than its shifting.
 MARK_LOG_FREQUENCY = -8.0
@@ -91,7 +93,12 @@ def _log_frequency(char: str) -> float:
 
 def _is_mark(char: str) -> bool:
     """Full-width forms and CJK punctuation (、。「」): in place in clean text, never rare."""
-    return "\uff01" <= char <= "\uff5e" or "\u3001" <= char <= "\u301f" or char in "…—“”‘’·"
+    return FULLWIDTH_RE.match(char) is not None or "\u3001" <= char <= "\u301f" or char in "…—“”‘’·"
+
+
+def _after_sentence(text: str, at: int) -> bool:
+    """Whether the span at ``at`` follows the end of a sentence (。?), as a broken mark does."""
+    return at > 0 and text[at - 1] in PARAGRAPH_END
 
 
 def _shifted(run: str) -> str:
@@ -135,7 +142,7 @@ def find_mojibake(text: str) -> list[tuple[int, int]]:
             continue
         head = run[:SCORED]
         margin = MARGIN
-        if match.start() and text[match.start() - 1] in PARAGRAPH_END and FULLWIDTH_RE.match(run):
+        if _after_sentence(text, match.start()) and FULLWIDTH_RE.match(run):
             # "。?" then a full-width form: the broken paragraph mark's signature (a question
             # mark after a full stop is not text), so a smaller gain is evidence enough.
             margin = MARK_MARGIN
@@ -300,7 +307,7 @@ def repair_and_find_mojibake(
     for start, end in spans:
         left = to_simplified(HAN_ONLY_RE.split(text[max(0, start - 8) : start])[-1])
         right = to_simplified(HAN_ONLY_RE.split(text[end : end + 8])[0])
-        after_paragraph = start > 0 and text[start - 1] in PARAGRAPH_END
+        after_paragraph = _after_sentence(text, start)
         fixed = _reread(text[start:end], left, right, after_paragraph=after_paragraph)
         pieces.append(text[cursor:start])
         if fixed is None:

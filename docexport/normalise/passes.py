@@ -15,7 +15,7 @@ from functools import lru_cache
 from docexport.cache import cached_regex
 from docexport.normalise.lexicon import context_counts
 from docexport.normalise.pinyin import chars_with_reading, is_syllable, syllable_pattern
-from docexport.normalise.script import HAN, to_simplified, to_traditional_char
+from docexport.normalise.script import HAN, HAN_RE, to_simplified, to_traditional_char
 
 __all__ = [
     "clean_up_text",
@@ -410,7 +410,6 @@ NARROW_QUESTION_RE = cached_regex(r"\?" + NARROW_MARK)
 # (2021) and (a) carry no Han and may well be ASCII on purpose.
 NARROW_PARENS_RE = cached_regex(f"\\(([^()\\n]*[{HAN}][^()\\n]*)\\)")
 # A "?" between two Han characters is a lost character unless the clause asks something.
-HAN_CHAR_RE = cached_regex(f"[{HAN}]")
 QUESTION_WORDS_RE = re.compile(
     "什么|什麼|吗|嗎|呢|吧|么|麼|如何|怎|为何|為何|是否|多少|哪|谁|誰|几|幾|难道|難道|岂|豈|啥"
     "|究竟|到底|还是|還是|能否|可否|有没有|有沒有|是不是|何"
@@ -444,8 +443,8 @@ def widen_cjk_punctuation_counted(text: str) -> Counted:
             return "?"
         if (
             at > 0
-            and HAN_CHAR_RE.match(text, at - 1)
-            and HAN_CHAR_RE.match(text, at + 1)
+            and HAN_RE.match(text, at - 1)
+            and HAN_RE.match(text, at + 1)
             and not _is_question(text, at)
         ):
             kept.add(at)
